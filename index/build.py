@@ -1,0 +1,225 @@
+"""Build: corpus folders → chunks → vectors + keyword index → a new index version.
+
+Bad files are reported one line each and skipped; the build goes on with the
+rest. Chunks whose embedded text is unchanged reuse their vectors from the live
+index (matched by content hash and model), so a rebuild with no changes embeds
+nothing. The new version is written beside the old one and swapped in
+atomically at the end, so a failed or killed build never harms a working index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from ingest import IngestError, IngestedFile, discover, ingest_file, load_sources
+from ingest.records import Chunk
+from wtkb.config import PROJECT_ROOT, Settings
+
+from . import store, vectors
+from .embed import Embedder
+from .keyword import KeywordIndex
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+VERSIONED = ["sentence-transformers", "faiss-cpu", "bm25s", "pypdf", "torch", "transformers", "llama-index-core",
+             "numpy", "tokenizers"]
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    version: Path | None = None
+    documents: list[dict] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _previous_vectors(index_dir: Path, model_identity: str) -> dict[str, np.ndarray]:
+    """Vectors of the live index keyed by content hash, when built with the same model."""
+    try:
+        version, manifest = store.read_manifest(index_dir)
+        if manifest.get("model", {}).get("identity") != model_identity:
+            return {}
+        old_chunks = store.read_chunks(version)
+        old_vecs = np.load(version / "vectors.npy")
+        if len(old_chunks) != len(old_vecs):
+            return {}
+        hashes = manifest.get("content_hashes") or [c.content_hash for c in old_chunks]
+        return dict(zip(hashes, old_vecs))
+    except (store.IndexError_, OSError, ValueError, KeyError, json.JSONDecodeError):
+        return {}
+
+
+def corpus_fingerprint(files: list[Path]) -> dict[str, str]:
+    """sha256 of every corpus file, so staleness can be judged without re-reading them."""
+    from ingest.records import file_sha256
+
+    out = {}
+    for f in files:
+        try:
+            out[_display_path(f)] = file_sha256(f)
+        except OSError:
+            continue
+    return out
+
+
+def ingest_corpus(settings: Settings, embedder: Embedder, corpus_dirs: list[Path],
+                  progress: Progress | None = None) -> tuple[list[IngestedFile], list[str]]:
+    """Ingest every readable file, skipping bad and duplicate ones with a warning each."""
+    files, warnings = discover(corpus_dirs)
+    sources = load_sources(settings.sources_file)
+    count = embedder.token_counter()
+    done: list[IngestedFile] = []
+    by_sha: dict[str, Path] = {}
+    by_id: dict[str, Path] = {}
+    for i, path in enumerate(files, start=1):
+        try:
+            result = ingest_file(path, sources, settings.max_tokens, count)
+        except IngestError as e:
+            warnings.append(str(e))
+        except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
+            warnings.append(f"{path}: could not be parsed ({type(e).__name__}); check the file or remove it")
+        else:
+            doc = result.document
+            if doc.sha256 in by_sha:
+                warnings.append(f"{path}: same content as {by_sha[doc.sha256]}; skipped as a duplicate")
+            elif doc.meta.doc_id in by_id:
+                warnings.append(f"{path}: document id '{doc.meta.doc_id}' is already used by {by_id[doc.meta.doc_id]}; "
+                                "give it another id (front matter 'id' or file name) and rebuild")
+            else:
+                by_sha[doc.sha256] = path
+                by_id[doc.meta.doc_id] = path
+                done.append(result)
+        if progress:
+            progress("read", i, len(files))
+    return done, warnings
+
+
+def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: Progress | None = None,
+          embedder: Embedder | None = None) -> BuildReport:
+    """Build a new index version from the corpus and make it live."""
+    t0 = time.perf_counter()
+    index_dir = Path(settings.index_dir)
+    report = BuildReport(index_dir=index_dir)
+    embedder = embedder or Embedder(settings.model, settings.embed_batch_size)
+    dirs = [Path(d) for d in (corpus_dirs or settings.corpus_dirs)]
+
+    with store.build_lock(index_dir):
+        ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress)
+        chunks: list[Chunk] = [c for f in ingested for c in f.chunks]
+        if not chunks:
+            where = ", ".join(str(d) for d in dirs)
+            raise store.IndexError_(f"no readable documents in {where}; add PDF/HTML/Markdown/text files "
+                                    "(or run `wtkb fetch`) and build again. The existing index was not changed")
+
+        cache = _previous_vectors(index_dir, embedder.identity)
+        texts = [c.embed_text if settings.header_in_embedding else c.text for c in chunks]
+        hashes = [c.content_hash for c in chunks]
+        todo = [i for i, h in enumerate(hashes) if h not in cache]
+        dim = embedder.dim if todo else len(next(iter(cache.values())))
+        vecs = np.zeros((len(chunks), dim), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            if h in cache:
+                vecs[i] = cache[h]
+        if todo:
+            te = time.perf_counter()
+            done = 0
+
+            def tick(n):
+                nonlocal done
+                done += n
+                if progress:
+                    progress("embed", done, len(todo))
+
+            new = embedder.encode([texts[i] for i in todo], progress=tick)
+            vecs[todo] = new
+            report.embed_seconds = time.perf_counter() - te
+        report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+
+        version = store.new_version_dir(index_dir)
+        try:
+            np.save(version / "vectors.npy", vecs)
+            vectors.save(vectors.build(vecs, settings.exact_search_max), version / "vectors.faiss")
+            KeywordIndex.build(texts).save(version / "bm25")
+            store.write_chunks(version, chunks)
+            (version / "docs").mkdir()
+            for f in ingested:
+                (version / "docs" / f"{f.document.meta.doc_id}.txt").write_text(f.text, encoding="utf-8")
+            report.documents = [{
+                "doc_id": f.document.meta.doc_id, "title": f.document.meta.title,
+                "short_title": f.document.meta.short_title, "edition": f.document.meta.edition,
+                "kind": f.document.meta.kind, "official": f.document.meta.official, "url": f.document.meta.url,
+                "covers_doc": f.document.meta.covers_doc, "covers_chapter": f.document.meta.covers_chapter,
+                "path": _display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
+                "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
+            } for f in ingested]
+            manifest = {
+                "model": {"name": settings.model, "identity": embedder.identity, "dim": int(vecs.shape[1])},
+                "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding},
+                "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
+                "sources": report.documents,
+                "corpus_dirs": [_display_path(d) for d in dirs],
+                "corpus_files": corpus_fingerprint(discover(dirs)[0]),
+                "chunk_count": len(chunks),
+                "content_hashes": hashes,
+                "versions": _versions(),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "build_seconds": round(time.perf_counter() - t0, 2),
+                "warnings": report.warnings,
+            }
+            store.write_manifest(version, manifest)
+            store.publish(index_dir, version)
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        report.version = version
+        report.chunks = len(chunks)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+
+def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
+    """Why the index needs rebuilding ("" when it is current): no index, or
+    corpus files added, removed or changed since the build."""
+    try:
+        _, manifest = store.read_manifest(settings.index_dir)
+    except store.IndexError_ as e:
+        return str(e)
+    files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs)])
+    if corpus_fingerprint(files) != manifest.get("corpus_files"):
+        return "corpus files were added, removed or changed since the last build"
+    return ""

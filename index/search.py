@@ -1,0 +1,192 @@
+"""Retrieval over a loaded index: dense (FAISS), keyword (bm25s), and their fusion.
+
+``KnowledgeBase`` is read-only once loaded and safe to share between threads
+(the app serves every session from one instance): FAISS and bm25s searches
+only read, and the query encoder is guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.records import Chunk
+from wtkb.config import Settings
+
+from . import store, vectors
+from .embed import Embedder, ModelError, resolve_model
+from .glossary import Glossary, load_glossary
+from .keyword import KeywordIndex
+
+
+class QueryError(ValueError):
+    """A question that cannot be searched (empty, say); the message is for the user."""
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float  # the fused score that ranks hits
+    dense: float | None = None  # cosine similarity to the question, when the dense retriever saw it
+    keyword: float | None = None  # BM25 score, when the keyword retriever found it
+    rank: int = 0
+
+
+@dataclass
+class Filters:
+    doc: tuple[str, ...] = ()
+    chapter: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+
+    def active(self) -> bool:
+        return bool(self.doc or self.chapter or self.kind)
+
+    def allows(self, c: Chunk) -> bool:
+        chapter = c.meta.covers_chapter if c.meta.kind == "notes" and c.meta.covers_chapter else c.chapter_number
+        return ((not self.doc or c.meta.doc_id in self.doc or c.meta.covers_doc in self.doc)
+                and (not self.chapter or chapter in self.chapter)
+                and (not self.kind or c.meta.kind in self.kind))
+
+
+@dataclass
+class PreparedQuery:
+    text: str  # what the user asked, normalised and capped
+    dense_text: str
+    keyword_text: str
+    notice: str = ""
+    terms: list = field(default_factory=list)
+
+
+def prepare_query(raw: str, settings: Settings, glossary: Glossary) -> PreparedQuery:
+    if raw is None or not str(raw).strip():
+        raise QueryError("Please type a question: the query was empty.")
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise QueryError("Please type a question: the query held no readable characters.")
+    notice = ""
+    if len(text) > settings.max_query_chars:
+        notice = (f"Your question was {len(text):,} characters long; only the first "
+                  f"{settings.max_query_chars:,} were used. Ask a shorter question for better results.")
+        text = text[:settings.max_query_chars].rsplit(" ", 1)[0]
+    terms = glossary.find(text) if settings.expand_acronyms else []
+    expanded = glossary.expand(text) if settings.expand_acronyms else text
+    return PreparedQuery(text=text, dense_text=expanded, keyword_text=expanded, notice=notice, terms=terms)
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, version: Path, manifest: dict, chunks: list[Chunk], faiss_index,
+                 keyword: KeywordIndex, embedder: Embedder, glossary: Glossary):
+        self.settings = settings
+        self.version = version
+        self.manifest = manifest
+        self.chunks = chunks
+        self.faiss_index = faiss_index
+        self.keyword = keyword
+        self.embedder = embedder
+        self.glossary = glossary
+        self.by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
+
+    # ------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, settings: Settings, model: str | None = None, verify: bool = True) -> "KnowledgeBase":
+        """Open the live index. ``model``, when given, must be the model that built it."""
+        version, manifest = store.read_manifest(settings.index_dir)
+        if verify:
+            store.verify(version, manifest)
+        built_with = manifest["model"]["identity"]
+        if model is not None and resolve_model(model).identity != built_with:
+            raise ModelError(f"this index was built with '{built_with}' but the query asked for "
+                             f"'{resolve_model(model).identity}'; query without --model or rebuild with "
+                             f"`wtkb build --model {model}`")
+        embedder = Embedder(model or manifest["model"]["name"], settings.embed_batch_size)
+        if embedder.identity != built_with:
+            raise ModelError(f"this index was built with '{built_with}', which resolves differently here "
+                             f"('{embedder.identity}'); rebuild with `wtkb build`")
+        chunks = store.read_chunks(version)
+        faiss_index = vectors.load(version / "vectors.faiss")
+        if faiss_index.ntotal != len(chunks):
+            raise store.IndexError_(f"{version}: vectors and chunks disagree; run `wtkb build` to rebuild")
+        return cls(settings, version, manifest, chunks, faiss_index, KeywordIndex.load(version / "bm25"),
+                   embedder, load_glossary(settings.glossary_file))
+
+    # ------------------------------------------------------------ searching
+
+    def _allowed(self, filters: Filters | None) -> np.ndarray | None:
+        if not filters or not filters.active():
+            return None
+        return np.array([i for i, c in enumerate(self.chunks) if filters.allows(c)], dtype=np.int64)
+
+
+    def keyword_search(self, q: PreparedQuery, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.chunks), dtype=np.float32)
+            mask[allowed] = 1.0
+        return self.keyword.search(q.keyword_text, n, mask)
+
+    def search(self, query: str | PreparedQuery, k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid", timings: dict | None = None) -> list[Hit]:
+        """Top-k chunks for the question. ``mode``: hybrid, dense or keyword."""
+        s = self.settings
+        k = k or s.k
+        q = query if isinstance(query, PreparedQuery) else prepare_query(query, s, self.glossary)
+        allowed = self._allowed(filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        n = max(s.candidates, k)
+        t = time.perf_counter()
+        vec = self.embedder.encode_query(q.dense_text) if mode in ("hybrid", "dense") else None
+        t_enc = time.perf_counter()
+        dense = vectors.search(self.faiss_index, vec, n, allowed) if vec is not None else []
+        t_dense = time.perf_counter()
+        keyword = self.keyword_search(q, n, allowed) if mode in ("hybrid", "keyword") else []
+        t_kw = time.perf_counter()
+        fused: dict[int, Hit] = {}
+        for weight, results, attr in ((s.dense_weight, dense, "dense"), (s.keyword_weight, keyword, "keyword")):
+            for rank, (row, score) in enumerate(results, start=1):
+                hit = fused.setdefault(row, Hit(self.chunks[row], 0.0))
+                hit.score += weight / (s.rrf_k + rank)
+                setattr(hit, attr, score)
+        hits = sorted(fused.values(), key=lambda h: -h.score)[:k]
+        if vec is not None:
+            self._fill_dense(vec, hits)
+        for i, h in enumerate(hits, start=1):
+            h.rank = i
+        if timings is not None:
+            timings.update(encode_ms=round((t_enc - t) * 1000, 2), dense_ms=round((t_dense - t_enc) * 1000, 2),
+                           keyword_ms=round((t_kw - t_dense) * 1000, 2),
+                           fuse_ms=round((time.perf_counter() - t_kw) * 1000, 2))
+        return hits
+
+    def _fill_dense(self, vec: np.ndarray, hits: list[Hit]) -> None:
+        """Cosine for hits only the keyword retriever found, so abstention and
+        display can use one similarity scale for every hit."""
+        for h in hits:
+            if h.dense is None:
+                row = self.by_id[h.chunk.chunk_id]
+                h.dense = float(np.dot(self.faiss_index.reconstruct(row), vec))
+
+    # ------------------------------------------------------------ describing
+
+    def documents(self) -> list[dict]:
+        return list(self.manifest.get("sources", []))
+
+    def chapters(self) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for c in self.chunks:
+            num = c.meta.covers_chapter if c.meta.kind == "notes" and c.meta.covers_chapter else c.chapter_number
+            title = c.meta.covers_chapter_title if c.meta.kind == "notes" and c.meta.covers_chapter_title \
+                else c.chapter_title
+            seen.setdefault(num, title)
+        return sorted(seen.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0, kv[0]))
+
+    def document_text(self, doc_id: str) -> str:
+        return (self.version / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")

@@ -1,0 +1,84 @@
+"""Ingestion: files → Document → Paragraph → Chunk.
+
+``discover`` finds the files, ``ingest_file`` runs load → clean → structure →
+chunk on one of them. Each stage is a module of plain functions over the
+records in ``ingest.records``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunk import TokenCounter, approx_tokens, chunk_document
+from .clean import clean
+from .load import SUFFIXES, load, load_sources
+from .records import Chunk, DocMeta, Document, IngestError, Line, Paragraph
+from .structure import find_paragraphs
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Chunk", "DocMeta", "Document", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
+           "ingest_file", "load_sources", "approx_tokens"]
+
+
+@dataclass
+class IngestedFile:
+    document: Document
+    paragraphs: list[Paragraph]
+    chunks: list[Chunk]
+    text: str  # the cleaned document text that chunk offsets point into
+    footnotes: list[str] = field(default_factory=list)
+
+
+def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files under the given folders (or files) that a loader can read, and a
+    one-line warning for everything skipped.
+
+    Symlinked folders are followed once, so a link loop cannot hang a build.
+    """
+    found: list[Path] = []
+    warnings: list[str] = []
+    seen_dirs: set[str] = set()
+    for d in dirs:
+        d = Path(d)
+        if not d.exists():
+            warnings.append(f"{d}: no such file or folder; check the path")
+            continue
+        if d.is_file():
+            if d.suffix.lower() in SUFFIXES:
+                found.append(d)
+            else:
+                warnings.append(f"{d}: unsupported file type '{d.suffix}'; use PDF, HTML, Markdown or plain text")
+            continue
+        for root, dirnames, filenames in os.walk(d, followlinks=True):
+            real = os.path.realpath(root)
+            if real in seen_dirs:
+                warnings.append(f"{root}: folder already visited (a symlink loop?); skipped")
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or name.endswith((".part", ".tmp")):
+                    continue
+                p = Path(root) / name
+                if p.suffix.lower() in SUFFIXES:
+                    found.append(p)
+                elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
+                    warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
+    return found, warnings
+
+
+def ingest_file(path: Path, sources: dict[str, dict] | None = None, max_tokens: int = 240,
+                count: TokenCounter = approx_tokens) -> IngestedFile:
+    """Load, clean, structure and chunk one file. Raises IngestError on bad input."""
+    doc = load(path, sources)
+    lines, notes = clean(doc.lines, doc.fmt)
+    paragraphs, text = find_paragraphs(lines, doc.meta)
+    if not paragraphs:
+        raise IngestError(f"{path}: no paragraphs of text were found; check that it is the full document")
+    chunks = chunk_document(doc.meta, paragraphs, max_tokens=max_tokens, count=count)
+    return IngestedFile(doc, paragraphs, chunks, text, [n.text for n in notes])

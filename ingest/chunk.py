@@ -1,0 +1,142 @@
+"""Chunking: whole paragraphs, grouped within one section, sized for the model.
+
+A chunk never crosses a section (and so never a chapter), so every chunk has
+one citation. Its id is built from what is printed in the document (paragraph
+numbers, or the heading path plus an ordinal where paragraphs are unnumbered),
+so the same text gets the same id on every rebuild and gold sets survive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from .records import Chunk, DocMeta, Paragraph, slugify
+
+TokenCounter = Callable[[str], int]
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z\"'(\u2022])|\n(?=\u2022)")
+
+
+def approx_tokens(text: str) -> int:
+    """A cautious word-piece estimate for when no tokenizer is loaded."""
+    return int(len(re.findall(r"\w+|[^\w\s]", text)) * 1.25) + 2
+
+
+def chapter_label(number: str, title: str) -> str:
+    if number in ("", "0"):
+        return title or "Introduction"
+    if number.isdigit():
+        return f"Ch {number}: {title}" if title else f"Ch {number}"
+    return f"Appendix {number}: {title}" if title else f"Appendix {number}"
+
+
+def context_header(meta: DocMeta, chapter_number: str, chapter_title: str, section: tuple[str, ...]) -> str:
+    """The short line prepended to embedded text so a brief paragraph keeps its meaning."""
+    parts = [meta.label, chapter_label(chapter_number, chapter_title)]
+    if section:
+        parts.append(" > ".join(section))
+    return " · ".join(parts)
+
+
+def split_long(text: str, budget: int, count: TokenCounter) -> list[str]:
+    """Split text at sentence ends into pieces within budget; a single sentence
+    longer than the budget is cut at word boundaries as a last resort."""
+    pieces: list[str] = []
+    cur = ""
+    for sentence in SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if count(sentence) > budget:
+            words = sentence.split()
+            part: list[str] = []
+            for w in words:
+                if part and count(" ".join(part + [w])) > budget:
+                    sentence_piece = " ".join(part)
+                    pieces.append(f"{cur} {sentence_piece}".strip() if cur else sentence_piece)
+                    cur, part = "", []
+                part.append(w)
+            sentence = " ".join(part)
+        candidate = f"{cur} {sentence}".strip() if cur else sentence
+        if cur and count(candidate) > budget:
+            pieces.append(cur)
+            cur = sentence
+        else:
+            cur = candidate
+    if cur:
+        pieces.append(cur)
+    return pieces
+
+
+def _group(paras: list[Paragraph]) -> Iterable[list[Paragraph]]:
+    """Runs of paragraphs sharing document position: chapter and section."""
+    run: list[Paragraph] = []
+    for p in paras:
+        if run and (p.chapter_number, p.chapter_title, p.section) != (
+                run[0].chapter_number, run[0].chapter_title, run[0].section):
+            yield run
+            run = []
+        run.append(p)
+    if run:
+        yield run
+
+
+def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
+                   count: TokenCounter = approx_tokens) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+
+    def add(run: list[Paragraph], text: str, header: str, part: int | None, ordinal: int, start: int, end: int):
+        first = run[0]
+        numbers = tuple(p.number for p in run if p.number is not None)
+        pages = tuple(sorted({n for p in run for n in (p.page, p.page_end) if n is not None}))
+        if numbers:
+            cid = f"{meta.doc_id}:p{numbers[0]}" + (f"-{numbers[-1]}" if len(numbers) > 1 else "")
+            if part is not None:
+                cid += f".{part}"
+        else:
+            where = "/".join(slugify(s) for s in first.section) or "intro"
+            cid = f"{meta.doc_id}:{slugify(chapter_label(first.chapter_number, first.chapter_title), 24)}/{where}#{ordinal}"
+        base, n = cid, 2
+        while cid in seen:
+            cid, n = f"{base}~{n}", n + 1
+        seen.add(cid)
+        chunks.append(Chunk(
+            chunk_id=cid, meta=meta, chapter_number=first.chapter_number, chapter_title=first.chapter_title,
+            section=first.section, paragraphs=numbers, pages=(pages[0], pages[-1]) if pages else (),
+            text=text, start=start, end=end, header=header,
+        ))
+
+    for run in _group(paras):
+        first = run[0]
+        header = context_header(meta, first.chapter_number, first.chapter_title, first.section)
+        budget = max(32, max_tokens - count(header))
+        ordinal = 0
+        group: list[Paragraph] = []
+
+        def close_group():
+            nonlocal ordinal, group
+            if group:
+                ordinal += 1
+                add(group, "\n\n".join(p.text for p in group), header, None, ordinal, group[0].start, group[-1].end)
+                group = []
+
+        for p in run:
+            if count(p.text) > budget:
+                close_group()
+                cursor = 0
+                for i, piece in enumerate(split_long(p.text, budget, count), start=1):
+                    ordinal += 1
+                    found = p.text.find(piece[:40], cursor)
+                    cursor = found if found >= 0 else cursor
+                    start = p.start + cursor
+                    add([p], piece, header, i if p.number is not None else None, ordinal, start,
+                        min(p.end, start + len(piece)))
+                    cursor += len(piece)
+                continue
+            candidate = "\n\n".join(q.text for q in group + [p])
+            if group and count(candidate) > budget:
+                close_group()
+            group.append(p)
+        close_group()
+    return chunks

