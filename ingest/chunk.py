@@ -30,6 +30,17 @@ def chapter_label(number: str, title: str) -> str:
     return f"Appendix {number}: {title}" if title else f"Appendix {number}"
 
 
+def chapter_slug(number: str, title: str) -> str:
+    """Short and stable: ch3, intro, app-a; a slug of the title for anything else."""
+    if number in ("", "0"):
+        return "intro"
+    if number.isdigit():
+        return f"ch{number}"
+    if len(number) <= 3:
+        return f"app-{number.lower()}"
+    return slugify(title or number, 24)
+
+
 def context_header(meta: DocMeta, chapter_number: str, chapter_title: str, section: tuple[str, ...]) -> str:
     """The short line prepended to embedded text so a brief paragraph keeps its meaning."""
     parts = [meta.label, chapter_label(chapter_number, chapter_title)]
@@ -96,7 +107,7 @@ def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
                 cid += f".{part}"
         else:
             where = "/".join(slugify(s) for s in first.section) or "intro"
-            cid = f"{meta.doc_id}:{slugify(chapter_label(first.chapter_number, first.chapter_title), 24)}/{where}#{ordinal}"
+            cid = f"{meta.doc_id}:{chapter_slug(first.chapter_number, first.chapter_title)}/{where}#{ordinal}"
         base, n = cid, 2
         while cid in seen:
             cid, n = f"{base}~{n}", n + 1

@@ -258,6 +258,7 @@ def _md_meta(path: Path, fm: dict, sources: dict[str, dict]) -> DocMeta:
         url=str(fm.get("url", "") or covered.get("landing_page", "")),
         publisher=str(fm.get("publisher", "")),
         covers_doc=str(covers.get("doc", "")),
+        covers_title=str(covered.get("short_title") or covered.get("title") or covers.get("doc", "")),
         covers_chapter=str(covers.get("chapter", "")),
         covers_chapter_title=str(covers.get("chapter_title", "")),
     )

@@ -32,6 +32,7 @@ class DocMeta:
     publisher: str = ""
     # For study notes: the official document and chapter a note summarises.
     covers_doc: str = ""
+    covers_title: str = ""  # short title of the covered document, for citations
     covers_chapter: str = ""
     covers_chapter_title: str = ""
 

@@ -1,0 +1,547 @@
+"""Download the official documents listed in ``corpus/sources.toml``.
+
+``fetch_all(settings)`` downloads each ``[[source]]`` entry's ``file_url`` into
+``settings.official_dir`` (or ``dest``) as ``<id>.pdf`` or ``<id>.html`` and
+returns one :class:`FetchResult` per document. It never raises for a network,
+server or disk problem: each failure is a result with status ``"failed"`` and a
+one-line message naming the document and the fix.
+
+Safety rules:
+
+* HTTPS only. Plain ``http://`` is refused, except to a loopback address
+  (127.0.0.0/8, ::1, localhost) when the environment variable
+  ``WTKB_FETCH_ALLOW_LOOPBACK_HTTP=1`` is set. That exception exists for the
+  tests, which serve files from a local HTTP server; do not set it otherwise.
+* Hosts must be in ``settings.fetch_allowed_hosts`` or the entry's own
+  ``allowed_hosts`` list. Redirects are followed here, not by urllib, so the
+  scheme and host rules are checked on every hop (at most 5 hops; loops are
+  reported).
+* ``settings.fetch_timeout_s`` bounds the host name lookup, the connection and
+  every read; ``settings.fetch_max_bytes`` is checked against Content-Length
+  before downloading and against the bytes actually received while streaming.
+* The Content-Type must fit the entry's ``format`` (pdf: application/pdf or
+  application/octet-stream; html: text/html) and a PDF must start with ``%PDF-``.
+* File names come only from manifest ids, which must match
+  ``^[a-z0-9][a-z0-9._-]{0,80}$``. A download is streamed to ``<name>.part`` in
+  the destination folder, fsynced and moved into place with ``os.replace``, so
+  a failed or interrupted download never leaves a partial file behind.
+
+``<dest>/fetch.lock.json`` records, per id, the url, final_url (after
+redirects), sha256, bytes, fetched_at, etag and last_modified of the file on
+disk. When the file on disk still has the recorded sha256, the next run sends
+If-None-Match / If-Modified-Since; a 304, or a 200 with identical content, is
+reported as ``"unchanged"`` and the file is left alone.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import http.client
+import ipaddress
+import json
+import os
+import re
+import socket
+import ssl
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .load import load_sources
+from .records import file_sha256
+
+try:  # only for friendlier paths in messages
+    from wtkb.config import PROJECT_ROOT
+except Exception:  # noqa: BLE001
+    PROJECT_ROOT = Path.cwd()
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
+LOCK_NAME = "fetch.lock.json"
+LOOPBACK_ENV = "WTKB_FETCH_ALLOW_LOOPBACK_HTTP"
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+USER_AGENT = "wtkb-fetch/0.1 (+https://github.com/; downloads official GOV.UK guidance)"
+FORMATS = {
+    "pdf": ("application/pdf", "application/octet-stream"),
+    "html": ("text/html",),
+}
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class FetchResult:
+    doc_id: str
+    status: str  # "fetched" | "unchanged" | "failed" | "missing"
+    message: str  # one line, names the document and the fix when failed
+    path: Path | None = None
+    bytes: int = 0
+    sha256: str = ""
+
+
+class _Fail(Exception):
+    """A download problem whose message is already one line for the user."""
+
+
+class _Refused(_Fail):
+    """A URL or redirect that the safety rules do not allow."""
+
+
+class _HTTPStatus(_Fail):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+class _Unreachable(_Fail):
+    """The host could not be reached at all (DNS, refused, connect timeout)."""
+
+
+class _NotModified(Exception):
+    def __init__(self, final_url: str):
+        super().__init__(final_url)
+        self.final_url = final_url
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand every 3xx back to us so each hop can be checked."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
+        return None
+
+
+# ---------------------------------------------------------------- helpers
+
+def _display(path: Path) -> str:
+    path = Path(path)
+    for base in (PROJECT_ROOT, Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(Path(base).resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _seconds(s: float) -> str:
+    return f"{s:g} s"
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str, allowed: set[str]) -> urllib.parse.SplitResult:
+    """Refuse anything but https (or loopback http when allowed) to an allowed host."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise _Refused(f"refusing {url!r}: not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if not host:
+        raise _Refused(f"refusing {url!r}: no host name in the URL")
+    if parts.username or parts.password:
+        raise _Refused(f"refusing {url}: URLs with a user name or password are not allowed")
+    if scheme == "http":
+        if not _is_loopback(host):
+            raise _Refused(f"refusing {url}: only https:// downloads are allowed")
+        if os.environ.get(LOOPBACK_ENV) != "1":
+            raise _Refused(f"refusing {url}: plain http:// is only allowed to a loopback address "
+                        f"with {LOOPBACK_ENV}=1 (meant for tests); use https://")
+    elif scheme != "https":
+        raise _Refused(f"refusing {url}: only https:// downloads are allowed, not {scheme or 'no scheme'}")
+    if host not in allowed:
+        raise _Refused(f"refusing {url}: host {host} is not an allowed download host "
+                    f"({', '.join(sorted(allowed)) or 'none'}); add it to the entry's allowed_hosts "
+                    "in corpus/sources.toml only if you trust it")
+    return parts
+
+
+def _resolve(host: str, port: int, timeout: float) -> None:
+    """Look the host up with a time limit (getaddrinfo itself has none)."""
+    if _is_loopback(host):
+        return
+    box: dict = {}
+
+    def run():
+        try:
+            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as e:
+            box["error"] = e
+
+    t = threading.Thread(target=run, name=f"wtkb-resolve-{host}", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise _Unreachable(f"could not look up {host} (no answer after {_seconds(timeout)})")
+    if "error" in box:
+        raise _Unreachable(f"could not find the server {host}; no network or DNS")
+
+
+def _reason(e: BaseException, host: str, port: int | None, timeout: float) -> tuple[str, bool]:
+    """A short reason for a network error, and whether the host is unreachable
+    (so later documents on the same host need not wait for it again)."""
+    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
+        inner = e.reason
+        if isinstance(inner, (socket.timeout, TimeoutError)):
+            # urllib wraps only errors from connecting and sending the request:
+            # a timeout here means the server could not be reached at all.
+            return f"timed out after {_seconds(timeout)} connecting to {host}", True
+        if isinstance(inner, BaseException):
+            return _reason(inner, host, port, timeout)
+        return f"{inner}", False
+    where = f"{host}:{port}" if port else host
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return f"timed out after {_seconds(timeout)}", False
+    if isinstance(e, socket.gaierror):
+        return f"could not find the server {host}; no network or DNS", True
+    if isinstance(e, ConnectionRefusedError):
+        return f"connection refused by {where}", True
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return f"the TLS certificate of {host} could not be verified ({e.verify_message})", False
+    if isinstance(e, ssl.SSLError):
+        return f"TLS error talking to {host} ({e.reason or type(e).__name__})", False
+    if isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return f"the connection to {where} was dropped", False
+    if isinstance(e, http.client.IncompleteRead):
+        return "the server closed the connection before the whole file arrived", False
+    if isinstance(e, http.client.HTTPException):
+        return f"the server sent a malformed response ({type(e).__name__})", False
+    if isinstance(e, OSError):
+        unreachable = e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN)
+        return f"network error ({e.strerror or type(e).__name__})", unreachable
+    return f"{type(e).__name__}", False
+
+
+def _opener(host: str) -> urllib.request.OpenerDirector:
+    handlers: list = [_NoRedirect()]
+    if _is_loopback(host):
+        handlers.append(urllib.request.ProxyHandler({}))  # never send loopback traffic to a proxy
+    handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context()))
+    return urllib.request.build_opener(*handlers)
+
+
+def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
+          down_hosts: dict[str, str]):
+    """Open ``url``, following up to MAX_REDIRECTS checked hops. Returns (response, final_url)."""
+    seen: list[str] = []
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = _check_url(current, allowed)
+        host = parts.hostname.lower()
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        key = f"{host}:{port}"
+        if key in down_hosts:
+            raise _Unreachable(down_hosts[key])
+        seen.append(current)
+        try:
+            _resolve(host, port, timeout)
+        except _Unreachable as e:
+            down_hosts[key] = str(e)
+            raise
+        request = urllib.request.Request(current, headers=headers, method="GET")
+        try:
+            response = _opener(host).open(request, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            code = e.code
+            location = e.headers.get("Location") if e.headers else None
+            e.close()
+            if code == 304:
+                raise _NotModified(current) from None
+            if code in REDIRECT_CODES:
+                if not location:
+                    raise _Fail(f"the server answered HTTP {code} for {current} without a Location") from None
+                nxt = urllib.parse.urljoin(current, location.strip())
+                if nxt in seen:
+                    raise _Fail(f"redirect loop: {current} leads back to {nxt}") from None
+                current = nxt
+                continue
+            reason = http.client.responses.get(code, "") or (e.reason or "")
+            raise _Fail(f"the server answered HTTP {code} {reason}".rstrip() + f" for {current}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
+            reason, unreachable = _reason(e, host, port, timeout)
+            if unreachable:
+                down_hosts[key] = reason
+                raise _Unreachable(reason) from None
+            raise _Fail(reason) from None
+        return response, current
+    raise _Fail(f"too many redirects (more than {MAX_REDIRECTS}) starting from {url}")
+
+
+def read_lock(dest: Path) -> dict[str, dict]:
+    """The lock file as {id: record}; an unreadable lock is treated as empty."""
+    try:
+        data = json.loads((Path(dest) / LOCK_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def _write_lock(dest: Path, lock: dict[str, dict]) -> None:
+    path = Path(dest) / LOCK_NAME
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(dict(sorted(lock.items())), f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+# ---------------------------------------------------------------- one document
+
+def _stream(response, doc_id: str, fmt: str, target: Path, max_bytes: int,
+            progress: Progress | None) -> tuple[Path, int, str]:
+    """Check type and size, stream the body to ``<target>.part``; return (part, bytes, sha256)."""
+    ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype not in FORMATS[fmt]:
+        raise _Fail(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
+                    f"as expected for format = \"{fmt}\"")
+    total: int | None = None
+    raw_length = response.headers.get("Content-Length")
+    if raw_length is not None:
+        try:
+            total = int(raw_length.strip())
+        except ValueError:
+            total = None
+        if total is not None and total > max_bytes:
+            raise _Fail(f"the file is {_mb(total)}, over the {_mb(max_bytes)} limit "
+                        "(fetch_max_bytes; raise WTKB_FETCH_MAX_BYTES if the file is genuine)")
+    part = target.with_name(target.name + ".part")
+    h = hashlib.sha256()
+    done = 0
+    head = b""
+    with open(part, "wb") as f:
+        if progress:
+            progress(doc_id, 0, total)
+        while True:
+            block = response.read(CHUNK)
+            if not block:
+                break
+            done += len(block)
+            if done > max_bytes:
+                raise _Fail(f"the download passed the {_mb(max_bytes)} limit (fetch_max_bytes) and was stopped; "
+                            "raise WTKB_FETCH_MAX_BYTES if the file is genuine")
+            if len(head) < 5:
+                head += block[:5]
+                if fmt == "pdf" and len(head) >= 5 and not head.startswith(b"%PDF-"):
+                    raise _Fail("the server did not send a PDF (the file does not start with %PDF-)")
+            h.update(block)
+            f.write(block)
+            if progress:
+                progress(doc_id, done, total)
+        if total is not None and done != total:
+            raise _Fail(f"the download stopped after {done} of {total} bytes")
+        if done == 0:
+            raise _Fail("the server sent an empty file")
+        if fmt == "pdf" and not head.startswith(b"%PDF-"):
+            raise _Fail("the server did not send a PDF (the file does not start with %PDF-)")
+        f.flush()
+        os.fsync(f.fileno())
+    return part, done, h.hexdigest()
+
+
+def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, dict],
+               progress: Progress | None, down_hosts: dict[str, str]) -> FetchResult:
+    if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
+        return FetchResult(str(doc_id), "failed",
+                           f"{doc_id!r}: refusing this id; ids must match {ID_RE.pattern} "
+                           "(lower-case letters, digits, '.', '_', '-'); fix it in corpus/sources.toml")
+    fmt = str(entry.get("format") or "pdf").strip().lower()
+    if fmt not in FORMATS:
+        return FetchResult(doc_id, "failed",
+                           f"{doc_id}: unknown format {fmt!r}; set format = \"pdf\" or \"html\" in corpus/sources.toml")
+    target = dest / f"{doc_id}.{fmt}"
+    shown = _display(target)
+    url = str(entry.get("file_url") or "").strip()
+    landing = str(entry.get("landing_page") or "").strip()
+    if not url:
+        where = landing or "the publisher's website"
+        return FetchResult(doc_id, "missing",
+                           f"no file URL known for {doc_id}; download it from {where} into {shown}", path=None)
+
+    extra = entry.get("allowed_hosts") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    allowed = {str(h).strip().lower() for h in (*settings.fetch_allowed_hosts, *extra) if str(h).strip()}
+    timeout = float(settings.fetch_timeout_s)
+    max_bytes = int(settings.fetch_max_bytes)
+
+    record = lock.get(doc_id) or {}
+    current_sha = ""
+    if target.is_file():
+        try:
+            current_sha = file_sha256(target)
+        except OSError:
+            current_sha = ""
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
+               "Accept": ", ".join(FORMATS[fmt]) + ", */*;q=0.1"}
+    conditional = bool(current_sha) and record.get("sha256") == current_sha and record.get("url") == url
+    if conditional:
+        if record.get("etag"):
+            headers["If-None-Match"] = str(record["etag"])
+        if record.get("last_modified"):
+            headers["If-Modified-Since"] = str(record["last_modified"])
+
+    def failed(reason: str) -> FetchResult:
+        return FetchResult(doc_id, "failed",
+                           f"{doc_id}: could not download ({reason}); check your connection or download "
+                           f"{url} by hand into {shown}")
+
+    try:
+        _check_url(url, allowed)
+    except _Fail as e:
+        return FetchResult(doc_id, "failed", f"{doc_id}: {e}; fix file_url in corpus/sources.toml")
+
+    part: Path | None = None
+    try:
+        try:
+            response, final_url = _open(url, allowed, headers, timeout, down_hosts)
+        except _NotModified:
+            if not conditional:
+                return failed("the server answered 304 Not Modified to a request that asked for the whole file")
+            return FetchResult(doc_id, "unchanged", f"{doc_id}: unchanged since {record.get('fetched_at', 'last fetch')} "
+                               f"({shown})", path=target, bytes=int(record.get("bytes") or target.stat().st_size),
+                               sha256=current_sha)
+        except _Fail as e:
+            if "refusing" in str(e) or "redirect" in str(e):
+                return FetchResult(doc_id, "failed", f"{doc_id}: {e}; download {url} by hand into {shown} "
+                                   "if you trust where it leads")
+            if str(e).startswith("the server answered HTTP 4"):
+                fix = f"the file may have moved: find the current link on {landing}" if landing else "check the URL"
+                return FetchResult(doc_id, "failed", f"{doc_id}: could not download ({e}); {fix} "
+                                   f"and update file_url in corpus/sources.toml")
+            return failed(str(e))
+        with response:
+            try:
+                status = getattr(response, "status", 200)
+                if status != 200:
+                    raise _Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
+                part, size, sha = _stream(response, doc_id, fmt, target, max_bytes, progress)
+            except _Fail as e:
+                return failed(str(e))
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                if isinstance(e, OSError) and getattr(e, "filename", None):
+                    return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(Path(e.filename))} "
+                                       f"({e.strerror or type(e).__name__}); check free space and permissions")
+                host = urllib.parse.urlsplit(final_url).hostname or ""
+                return failed(_reason(e, host, None, timeout)[0])
+            etag = response.headers.get("ETag")
+            last_modified = response.headers.get("Last-Modified")
+        new_record = {"url": url, "final_url": final_url, "sha256": sha, "bytes": size, "fetched_at": _now(),
+                      "etag": etag, "last_modified": last_modified}
+        if current_sha == sha:
+            if record.get("sha256") == sha:
+                new_record["fetched_at"] = record.get("fetched_at") or new_record["fetched_at"]
+            lock[doc_id] = new_record
+            return FetchResult(doc_id, "unchanged", f"{doc_id}: unchanged ({shown}, same sha256)",
+                               path=target, bytes=size, sha256=sha)
+        try:
+            os.replace(part, target)
+        except OSError as e:
+            return FetchResult(doc_id, "failed", f"{doc_id}: could not write {shown} ({e.strerror}); "
+                               "check free space and permissions")
+        _fsync_dir(dest)
+        lock[doc_id] = new_record
+        return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {_mb(size)} into {shown}",
+                           path=target, bytes=size, sha256=sha)
+    except OSError as e:  # opening the .part file, reading the old file, ...
+        where = _display(Path(e.filename)) if getattr(e, "filename", None) else shown
+        return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} ({e.strerror or type(e).__name__}); "
+                           "check free space and permissions")
+    finally:
+        if part is not None:
+            part.unlink(missing_ok=True)
+        # A failure inside _stream leaves its .part behind before `part` is known.
+        target.with_name(target.name + ".part").unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- entry point
+
+def fetch_all(settings, only: list[str] | None = None, dest: Path | None = None,
+              progress: Progress | None = None, sources: dict | None = None) -> list[FetchResult]:
+    """Download every manifest document (or those named in ``only``); one result each."""
+    if sources is None:
+        sources = load_sources(settings.sources_file)
+    dest = Path(dest or settings.official_dir)
+    results: list[FetchResult] = []
+    if only:
+        wanted = []
+        for doc_id in only:
+            if doc_id in sources:
+                if doc_id not in wanted:
+                    wanted.append(doc_id)
+            else:
+                valid = ", ".join(sorted(map(str, sources))) or "none"
+                results.append(FetchResult(str(doc_id), "failed",
+                                           f"{doc_id}: no such document in {_display(Path(settings.sources_file))}; "
+                                           f"valid ids: {valid}"))
+    else:
+        wanted = list(sources)
+    if not sources and not only:
+        return [FetchResult("", "failed", f"no documents listed in {_display(Path(settings.sources_file))}; "
+                            "add [[source]] entries with id and file_url")]
+    if not wanted:
+        return results
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return results + [FetchResult(d, "failed", f"{d}: cannot create {_display(dest)} ({e.strerror}); "
+                                      "check the path and permissions") for d in wanted]
+    lock = read_lock(dest)
+    down_hosts: dict[str, str] = {}
+    for doc_id in wanted:
+        entry = sources.get(doc_id) or {}
+        try:
+            result = _fetch_one(doc_id, entry, dest, settings, lock, progress, down_hosts)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - one bad document must not stop the rest
+            result = FetchResult(str(doc_id), "failed", f"{doc_id}: unexpected error ({type(e).__name__}: "
+                                 f"{str(e).splitlines()[0] if str(e) else ''}); please report it")
+        results.append(result)
+        if result.status in ("fetched", "unchanged") and doc_id in lock:
+            try:
+                _write_lock(dest, lock)
+            except OSError as e:
+                result.message += f" (but {LOCK_NAME} could not be written: {e.strerror})"
+    return results
