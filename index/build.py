@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +82,29 @@ def _previous_vectors(index_dir: Path, model_identity: str) -> dict[str, np.ndar
         return dict(zip(hashes, old_vecs))
     except (store.IndexError_, OSError, ValueError, KeyError, json.JSONDecodeError):
         return {}
+
+
+def _query_encoder(settings: Settings, embedder: Embedder, index_dir: Path, version: Path) -> str:
+    """Put an ONNX copy of the model in the new version: linked from the live
+    version when the model is unchanged, else exported and parity-checked."""
+    if not settings.onnx_query_encoder:
+        return "sentence-transformers"
+    dest = version / "encoder.onnx"
+    try:
+        live, manifest = store.read_manifest(index_dir)
+        if (manifest.get("model", {}).get("identity") == embedder.identity
+                and manifest.get("query_encoder") == "onnxruntime" and (live / "encoder.onnx").exists()):
+            try:
+                os.link(live / "encoder.onnx", dest)
+            except OSError:
+                shutil.copyfile(live / "encoder.onnx", dest)
+            return "onnxruntime"
+    except store.IndexError_:
+        pass
+    from .onnx_encoder import export
+
+    ok = export(embedder.sentence_transformer(), Path(embedder.spec.location), dest)
+    return "onnxruntime" if ok else "sentence-transformers"
 
 
 def corpus_fingerprint(files: list[Path]) -> dict[str, str]:
@@ -171,6 +196,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
         version = store.new_version_dir(index_dir)
         try:
             np.save(version / "vectors.npy", vecs)
+            query_encoder = _query_encoder(settings, embedder, index_dir, version)
             vectors.save(vectors.build(vecs, settings.exact_search_max), version / "vectors.faiss")
             KeywordIndex.build(texts).save(version / "bm25")
             store.write_chunks(version, chunks)
@@ -189,6 +215,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "model": {"name": settings.model, "identity": embedder.identity, "dim": int(vecs.shape[1])},
                 "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding},
                 "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
+                "query_encoder": query_encoder,
                 "sources": report.documents,
                 "corpus_dirs": [_display_path(d) for d in dirs],
                 "corpus_files": corpus_fingerprint(discover(dirs)[0]),
@@ -202,8 +229,6 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
             store.write_manifest(version, manifest)
             store.publish(index_dir, version)
         except BaseException:
-            import shutil
-
             shutil.rmtree(version, ignore_errors=True)
             raise
         report.version = version

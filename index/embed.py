@@ -55,9 +55,12 @@ def resolve_model(name: str) -> ModelSpec:
 class Embedder:
     """Loads the model on first use; encodes documents and queries the same way."""
 
-    def __init__(self, model: str, batch_size: int = 32):
+    def __init__(self, model: str, batch_size: int = 32, onnx_path: Path | None = None, dim: int | None = None):
         self.spec = resolve_model(model)
         self.batch_size = batch_size
+        self.onnx_path = Path(onnx_path) if onnx_path and Path(onnx_path).exists() else None
+        self._onnx = None
+        self._dim = dim
         self._model = None
         self._tokenizer = None
         self._lock = threading.RLock()
@@ -91,14 +94,39 @@ class Embedder:
                             "offline, use the bundled all-MiniLM-L6-v2 or a local model folder") from e
         return self._model
 
+    def sentence_transformer(self):
+        """The loaded sentence-transformers model (the reference implementation)."""
+        return self._load()
+
+    def _fast(self):
+        """The ONNX encoder, when the index has one; loaded on first use."""
+        if self.onnx_path is not None and self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    from .onnx_encoder import OnnxEncoder
+
+                    self._onnx = OnnxEncoder(self.onnx_path, Path(self.spec.location))
+        return self._onnx
+
+    @property
+    def backend(self) -> str:
+        return "onnxruntime" if self.onnx_path is not None else "sentence-transformers"
+
     @property
     def dim(self) -> int:
-        m = self._load()
-        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
-        return int(get())
+        if self._dim is None:
+            m = self._load()
+            get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+            self._dim = int(get())
+        return self._dim
 
     @property
     def max_seq_length(self) -> int:
+        from .onnx_encoder import max_seq_length
+
+        folder = Path(self.spec.location)
+        if (folder / "sentence_bert_config.json").exists():
+            return max_seq_length(folder)
         return int(getattr(self._load(), "max_seq_length", 512) or 512)
 
     def token_counter(self) -> Callable[[str], int]:
@@ -123,12 +151,16 @@ class Embedder:
 
     def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length vectors, one row per text; ``progress(n)`` after each batch."""
-        model = self._load()
+        fast = self._fast()
+        model = None if fast is not None else self._load()
         out = []
         for i in range(0, len(texts), self.batch_size):
             batch = texts[i:i + self.batch_size]
-            vecs = model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
-                                convert_to_numpy=True, show_progress_bar=False)
+            if fast is not None:
+                vecs = fast.encode(batch, self.batch_size)
+            else:
+                vecs = model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
             out.append(np.asarray(vecs, dtype=np.float32))
             if progress:
                 progress(len(batch))

@@ -106,7 +106,9 @@ class KnowledgeBase:
             raise ModelError(f"this index was built with '{built_with}' but the query asked for "
                              f"'{resolve_model(model).identity}'; query without --model or rebuild with "
                              f"`wtkb build --model {model}`")
-        embedder = Embedder(model or manifest["model"]["name"], settings.embed_batch_size)
+        onnx = version / "encoder.onnx" if manifest.get("query_encoder") == "onnxruntime" else None
+        embedder = Embedder(model or manifest["model"]["name"], settings.embed_batch_size, onnx_path=onnx,
+                            dim=manifest["model"]["dim"])
         if embedder.identity != built_with:
             raise ModelError(f"this index was built with '{built_with}', which resolves differently here "
                              f"('{embedder.identity}'); rebuild with `wtkb build`")

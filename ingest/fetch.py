@@ -66,7 +66,7 @@ LOCK_NAME = "fetch.lock.json"
 LOOPBACK_ENV = "WTKB_FETCH_ALLOW_LOOPBACK_HTTP"
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
-USER_AGENT = "wtkb-fetch/0.1 (+https://github.com/; downloads official GOV.UK guidance)"
+USER_AGENT = "wtkb-fetch/0.1 (Python urllib; downloads official guidance listed in corpus/sources.toml)"
 FORMATS = {
     "pdf": ("application/pdf", "application/octet-stream"),
     "html": ("text/html",),
@@ -102,8 +102,16 @@ class _HTTPStatus(_Fail):
         self.code = code
 
 
+class _BadContent(_Fail):
+    """The server answered, but not with a file we can use (type, size, not a PDF)."""
+
+
 class _Unreachable(_Fail):
     """The host could not be reached at all (DNS, refused, connect timeout)."""
+
+
+class _DiskError(Exception):
+    """Writing the downloaded file failed (full disk, permissions, ...)."""
 
 
 class _NotModified(Exception):
@@ -166,18 +174,29 @@ def _check_url(url: str, allowed: set[str]) -> urllib.parse.SplitResult:
             raise _Refused(f"refusing {url}: only https:// downloads are allowed")
         if os.environ.get(LOOPBACK_ENV) != "1":
             raise _Refused(f"refusing {url}: plain http:// is only allowed to a loopback address "
-                        f"with {LOOPBACK_ENV}=1 (meant for tests); use https://")
+                           f"with {LOOPBACK_ENV}=1 (meant for tests); use https://")
     elif scheme != "https":
         raise _Refused(f"refusing {url}: only https:// downloads are allowed, not {scheme or 'no scheme'}")
     if host not in allowed:
         raise _Refused(f"refusing {url}: host {host} is not an allowed download host "
-                    f"({', '.join(sorted(allowed)) or 'none'}); add it to the entry's allowed_hosts "
-                    "in corpus/sources.toml only if you trust it")
+                       f"({', '.join(sorted(allowed)) or 'none'}); add it to the entry's allowed_hosts "
+                       "in corpus/sources.toml only if you trust it")
     return parts
 
 
+def _via_proxy(scheme: str, host: str) -> bool:
+    """Whether urllib will send this request through a proxy (which then does the lookup)."""
+    if _is_loopback(host):
+        return False
+    try:
+        return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
+    except Exception:  # noqa: BLE001 - odd proxy settings: let urllib decide
+        return True
+
+
 def _resolve(host: str, port: int, timeout: float) -> None:
-    """Look the host up with a time limit (getaddrinfo itself has none)."""
+    """Look the host up with a time limit (getaddrinfo itself has none), so an
+    offline machine fails in seconds instead of waiting on the resolver."""
     if _is_loopback(host):
         return
     box: dict = {}
@@ -254,7 +273,8 @@ def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
             raise _Unreachable(down_hosts[key])
         seen.append(current)
         try:
-            _resolve(host, port, timeout)
+            if not _via_proxy(parts.scheme.lower(), host):
+                _resolve(host, port, timeout)
         except _Unreachable as e:
             down_hosts[key] = str(e)
             raise
@@ -272,11 +292,12 @@ def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
                     raise _Fail(f"the server answered HTTP {code} for {current} without a Location") from None
                 nxt = urllib.parse.urljoin(current, location.strip())
                 if nxt in seen:
-                    raise _Fail(f"redirect loop: {current} leads back to {nxt}") from None
+                    raise _Refused(f"redirect loop: {current} leads back to {nxt}") from None
                 current = nxt
                 continue
             reason = http.client.responses.get(code, "") or (e.reason or "")
-            raise _Fail(f"the server answered HTTP {code} {reason}".rstrip() + f" for {current}") from None
+            raise _HTTPStatus(f"the server answered HTTP {code} {reason}".rstrip() + f" for {current}",
+                              code) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
             reason, unreachable = _reason(e, host, port, timeout)
             if unreachable:
@@ -284,7 +305,7 @@ def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
                 raise _Unreachable(reason) from None
             raise _Fail(reason) from None
         return response, current
-    raise _Fail(f"too many redirects (more than {MAX_REDIRECTS}) starting from {url}")
+    raise _Refused(f"too many redirects (more than {MAX_REDIRECTS}) starting from {url}")
 
 
 def read_lock(dest: Path) -> dict[str, dict]:
@@ -329,13 +350,13 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- one document
 
-def _stream(response, doc_id: str, fmt: str, target: Path, max_bytes: int,
-            progress: Progress | None) -> tuple[Path, int, str]:
-    """Check type and size, stream the body to ``<target>.part``; return (part, bytes, sha256)."""
+def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
+            progress: Progress | None) -> tuple[int, str]:
+    """Check type and size, stream the body into ``part``, fsync it; return (bytes, sha256)."""
     ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype not in FORMATS[fmt]:
-        raise _Fail(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
-                    f"as expected for format = \"{fmt}\"")
+        raise _BadContent(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
+                          f"as expected for format = \"{fmt}\"")
     total: int | None = None
     raw_length = response.headers.get("Content-Length")
     if raw_length is not None:
@@ -344,13 +365,16 @@ def _stream(response, doc_id: str, fmt: str, target: Path, max_bytes: int,
         except ValueError:
             total = None
         if total is not None and total > max_bytes:
-            raise _Fail(f"the file is {_mb(total)}, over the {_mb(max_bytes)} limit "
-                        "(fetch_max_bytes; raise WTKB_FETCH_MAX_BYTES if the file is genuine)")
-    part = target.with_name(target.name + ".part")
+            raise _BadContent(f"the file is {_mb(total)}, over the fetch_max_bytes limit of {_mb(max_bytes)}; "
+                              "raise WTKB_FETCH_MAX_BYTES if it is genuine")
     h = hashlib.sha256()
     done = 0
     head = b""
-    with open(part, "wb") as f:
+    try:
+        f = open(part, "wb")
+    except OSError as e:
+        raise _DiskError(e.strerror or type(e).__name__) from None
+    with f:
         if progress:
             progress(doc_id, 0, total)
         while True:
@@ -359,25 +383,31 @@ def _stream(response, doc_id: str, fmt: str, target: Path, max_bytes: int,
                 break
             done += len(block)
             if done > max_bytes:
-                raise _Fail(f"the download passed the {_mb(max_bytes)} limit (fetch_max_bytes) and was stopped; "
-                            "raise WTKB_FETCH_MAX_BYTES if the file is genuine")
+                raise _BadContent(f"stopped at the fetch_max_bytes limit of {_mb(max_bytes)}; "
+                                  "raise WTKB_FETCH_MAX_BYTES if the file is genuine")
             if len(head) < 5:
                 head += block[:5]
                 if fmt == "pdf" and len(head) >= 5 and not head.startswith(b"%PDF-"):
-                    raise _Fail("the server did not send a PDF (the file does not start with %PDF-)")
+                    raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
             h.update(block)
-            f.write(block)
+            try:
+                f.write(block)
+            except OSError as e:
+                raise _DiskError(e.strerror or type(e).__name__) from None
             if progress:
                 progress(doc_id, done, total)
         if total is not None and done != total:
             raise _Fail(f"the download stopped after {done} of {total} bytes")
         if done == 0:
-            raise _Fail("the server sent an empty file")
+            raise _BadContent("the server sent an empty file")
         if fmt == "pdf" and not head.startswith(b"%PDF-"):
-            raise _Fail("the server did not send a PDF (the file does not start with %PDF-)")
-        f.flush()
-        os.fsync(f.fileno())
-    return part, done, h.hexdigest()
+            raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+        except OSError as e:
+            raise _DiskError(e.strerror or type(e).__name__) from None
+    return done, h.hexdigest()
 
 
 def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, dict],
@@ -430,39 +460,45 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
     try:
         _check_url(url, allowed)
     except _Fail as e:
-        return FetchResult(doc_id, "failed", f"{doc_id}: {e}; fix file_url in corpus/sources.toml")
+        fix = "" if "sources.toml" in str(e) else "; fix file_url in corpus/sources.toml"
+        return FetchResult(doc_id, "failed", f"{doc_id}: {e}{fix}")
 
-    part: Path | None = None
+    part = target.with_name(target.name + ".part")
     try:
         try:
             response, final_url = _open(url, allowed, headers, timeout, down_hosts)
         except _NotModified:
             if not conditional:
-                return failed("the server answered 304 Not Modified to a request that asked for the whole file")
-            return FetchResult(doc_id, "unchanged", f"{doc_id}: unchanged since {record.get('fetched_at', 'last fetch')} "
-                               f"({shown})", path=target, bytes=int(record.get("bytes") or target.stat().st_size),
-                               sha256=current_sha)
-        except _Fail as e:
-            if "refusing" in str(e) or "redirect" in str(e):
-                return FetchResult(doc_id, "failed", f"{doc_id}: {e}; download {url} by hand into {shown} "
-                                   "if you trust where it leads")
-            if str(e).startswith("the server answered HTTP 4"):
+                return failed("the server answered 304 Not Modified to a request for the whole file")
+            return FetchResult(doc_id, "unchanged",
+                               f"{doc_id}: unchanged since {record.get('fetched_at') or 'the last fetch'} ({shown})",
+                               path=target, bytes=target.stat().st_size, sha256=current_sha)
+        except _Refused as e:
+            return FetchResult(doc_id, "failed", f"{doc_id}: {e}; download {url} by hand into {shown} "
+                               "if you trust where it leads")
+        except _HTTPStatus as e:
+            if 400 <= e.code < 500:
                 fix = f"the file may have moved: find the current link on {landing}" if landing else "check the URL"
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not download ({e}); {fix} "
-                                   f"and update file_url in corpus/sources.toml")
+                                   "and update file_url in corpus/sources.toml")
+            return failed(str(e))
+        except _Fail as e:
             return failed(str(e))
         with response:
             try:
                 status = getattr(response, "status", 200)
                 if status != 200:
                     raise _Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
-                part, size, sha = _stream(response, doc_id, fmt, target, max_bytes, progress)
+                size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress)
+            except _BadContent as e:
+                return FetchResult(doc_id, "failed", f"{doc_id}: could not use the download ({e}); check file_url "
+                                   f"in corpus/sources.toml or download {url} by hand into {shown}")
             except _Fail as e:
                 return failed(str(e))
+            except _DiskError as e:
+                return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(part)} ({e}); "
+                                   "check free space and permissions")
             except (OSError, http.client.HTTPException, ValueError) as e:
-                if isinstance(e, OSError) and getattr(e, "filename", None):
-                    return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(Path(e.filename))} "
-                                       f"({e.strerror or type(e).__name__}); check free space and permissions")
                 host = urllib.parse.urlsplit(final_url).hostname or ""
                 return failed(_reason(e, host, None, timeout)[0])
             etag = response.headers.get("ETag")
@@ -470,29 +506,22 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         new_record = {"url": url, "final_url": final_url, "sha256": sha, "bytes": size, "fetched_at": _now(),
                       "etag": etag, "last_modified": last_modified}
         if current_sha == sha:
-            if record.get("sha256") == sha:
-                new_record["fetched_at"] = record.get("fetched_at") or new_record["fetched_at"]
+            if record.get("sha256") == sha and record.get("fetched_at"):
+                new_record["fetched_at"] = record["fetched_at"]
             lock[doc_id] = new_record
             return FetchResult(doc_id, "unchanged", f"{doc_id}: unchanged ({shown}, same sha256)",
                                path=target, bytes=size, sha256=sha)
-        try:
-            os.replace(part, target)
-        except OSError as e:
-            return FetchResult(doc_id, "failed", f"{doc_id}: could not write {shown} ({e.strerror}); "
-                               "check free space and permissions")
+        os.replace(part, target)
         _fsync_dir(dest)
         lock[doc_id] = new_record
         return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {_mb(size)} into {shown}",
                            path=target, bytes=size, sha256=sha)
-    except OSError as e:  # opening the .part file, reading the old file, ...
+    except OSError as e:  # writing the .part file, replacing the old file, ...
         where = _display(Path(e.filename)) if getattr(e, "filename", None) else shown
-        return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} ({e.strerror or type(e).__name__}); "
-                           "check free space and permissions")
+        return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} "
+                           f"({e.strerror or type(e).__name__}); check free space and permissions")
     finally:
-        if part is not None:
-            part.unlink(missing_ok=True)
-        # A failure inside _stream leaves its .part behind before `part` is known.
-        target.with_name(target.name + ".part").unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- entry point
@@ -536,8 +565,9 @@ def fetch_all(settings, only: list[str] | None = None, dest: Path | None = None,
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as e:  # noqa: BLE001 - one bad document must not stop the rest
-            result = FetchResult(str(doc_id), "failed", f"{doc_id}: unexpected error ({type(e).__name__}: "
-                                 f"{str(e).splitlines()[0] if str(e) else ''}); please report it")
+            detail = f": {str(e).splitlines()[0]}" if str(e).strip() else ""
+            result = FetchResult(str(doc_id), "failed",
+                                 f"{doc_id}: unexpected error ({type(e).__name__}{detail}); please report it")
         results.append(result)
         if result.status in ("fetched", "unchanged") and doc_id in lock:
             try:

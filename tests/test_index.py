@@ -121,3 +121,27 @@ def test_empty_corpus_keeps_existing_index(built, tmp_path):
     assert "no readable documents" in str(e.value) and "not changed" in str(e.value)
     assert store.current_version(settings.index_dir) == before
     index.load(settings)
+
+
+def test_onnx_query_encoder_matches_sentence_transformers(built):
+    """The fast query path is checked against the reference implementation."""
+    settings, _, _, embedder = built
+    kb = index.load(settings)
+    assert kb.embedder.backend == "onnxruntime"
+    texts = [c.embed_text for c in kb.chunks[:16]] + ["what is a LADO?", "s47"]
+    fast = kb.embedder.encode(texts)
+    reference = embedder.sentence_transformer().encode(texts, normalize_embeddings=True)
+    assert np.min(np.sum(fast * reference, axis=1)) > 0.9999
+
+
+def test_damaged_index_is_refused(built, tmp_path):
+    settings = built[0]
+    copy = tmp_path / "copy"
+    shutil.copytree(settings.index_dir, copy)
+    s2 = settings.replace(index_dir=copy)
+    version = store.current_version(copy)
+    with open(version / "chunks.jsonl", "a") as f:
+        f.write("\n")
+    with pytest.raises(index.IndexError_) as e:
+        index.load(s2)
+    assert "checksum" in str(e.value) and "wtkb build" in str(e.value)

