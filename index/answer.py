@@ -58,6 +58,9 @@ class Answer:
 
 
 def sentences(text: str) -> list[str]:
+    """Candidate key points. A sentence that introduces a list keeps its list,
+    so a key point never ends on a dangling colon."""
+    text = re.sub(r"([:;,])\n\u2022 ", r"\1 ", text)
     out = []
     for s in SENTENCE.split(text):
         s = s.strip().lstrip("\u2022").strip()

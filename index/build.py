@@ -159,7 +159,9 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
     index_dir = Path(settings.index_dir)
     report = BuildReport(index_dir=index_dir)
     embedder = embedder or Embedder(settings.model, settings.embed_batch_size)
-    dirs = [Path(d) for d in (corpus_dirs or settings.corpus_dirs)]
+    # The default official folder only exists after `wtkb fetch`; its absence is normal.
+    dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else \
+        [Path(d) for d in settings.corpus_dirs if Path(d).exists() or Path(d) != Path(settings.official_dir)]
 
     with store.build_lock(index_dir):
         ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress)
@@ -244,7 +246,7 @@ def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
         _, manifest = store.read_manifest(settings.index_dir)
     except store.IndexError_ as e:
         return str(e)
-    files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs)])
+    files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs) if Path(d).exists()])
     if corpus_fingerprint(files) != manifest.get("corpus_files"):
         return "corpus files were added, removed or changed since the last build"
     return ""
