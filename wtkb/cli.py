@@ -229,5 +229,26 @@ def fetch(
         raise typer.Exit(1)
 
 
+@app.command(name="eval")
+def evaluate(
+    gold: Annotated[Optional[list[Path]], typer.Option("--gold", help="Gold set (JSON Lines); repeatable. "
+                    "Default: evals/gold/*.jsonl.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default evals/reports).")] = None,
+    system: Annotated[Optional[list[str]], typer.Option("--system", help="Only this system; repeatable.")] = None,
+):
+    """Score retrieval against gold questions: baselines side by side, report in evals/reports/."""
+    from evals.run import main as run_eval
+
+    settings = load_settings()
+    with friendly_errors():
+        try:
+            report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system)
+        except ValueError as e:
+            fail(str(e))
+    where = out_dir or settings.reports_dir
+    out.print(f"Report written to {escape(str(where))}/report.md")
+    return report
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
