@@ -22,6 +22,7 @@ QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "
                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
                         "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00ad": "", "\u200b": "",
                         "\ufeff": ""})
+NUMBERED_START = re.compile(r"^\d{1,4}\.\s+\S")
 HEADER_ZONE = 0.12  # top or bottom share of a page where running headers and footers sit
 
 
@@ -72,7 +73,8 @@ def drop_running_lines(lines: list[Line]) -> list[Line]:
 
     counts = Counter()
     for i, ln in enumerate(lines):
-        if ln.page is not None and in_zone(i, ln):
+        # A numbered paragraph that happens to open every page is content, not a header.
+        if ln.page is not None and in_zone(i, ln) and not NUMBERED_START.match(ln.text):
             counts[(_shape(ln.text))] += 1
     threshold = max(3, int(0.3 * len(pages)))
     repeated = {s for s, n in counts.items() if n >= threshold}

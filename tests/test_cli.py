@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-WTKB = [sys.executable, "-m", "wtkb.cli"]
+WTKB = [str(Path(sys.executable).parent / "wtkb")]  # the installed console script
 
 
 def run(args, env, stdin=None, check=True):
