@@ -41,7 +41,13 @@ def label(chunk: Chunk) -> str:
         parts.append("Unofficial study note")
         covered = m.covers_chapter_title or chunk.chapter_title
         ch = chapter_label(m.covers_chapter or chunk.chapter_number, covered)
-        parts.append(f"covers {m.covers_title} {ch}".replace("  ", " ") if m.covers_title else f"covers {ch}")
+        doc = m.covers_title or m.covers_doc
+        if not doc:
+            parts.append(f"covers {ch}")
+        elif ch.lower() in doc.lower():
+            parts.append(f"covers {doc}")
+        else:
+            parts.append(f"covers {doc}, {ch}")
     else:
         parts.append(m.label + (f" ({m.edition})" if m.edition and m.edition not in m.label else ""))
         parts.append(chapter_label(chunk.chapter_number, chunk.chapter_title))

@@ -24,8 +24,8 @@ from wtkb.config import load_settings
 
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1):

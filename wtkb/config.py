@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +66,6 @@ class Settings:
     fetch_max_bytes: int = 50 * 1024 * 1024
     fetch_allowed_hosts: tuple[str, ...] = ("www.gov.uk", "assets.publishing.service.gov.uk")
 
-    extra: dict = field(default_factory=dict)
-
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored so CLI
         options that were not given keep the default."""
@@ -98,6 +96,6 @@ def load_settings(**overrides) -> Settings:
     env = {}
     for f in dataclasses.fields(Settings):
         raw = os.environ.get(f"WTKB_{f.name.upper()}")
-        if raw is not None and f.name != "extra":
+        if raw is not None:
             env[f.name] = _coerce(raw, getattr(base, f.name))
     return base.replace(**env).replace(**overrides)
