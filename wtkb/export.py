@@ -1,0 +1,252 @@
+"""Export a basket of excerpts as Markdown or Word, with full citations.
+
+Plain functions over a list of excerpt dicts, so the app stays a thin UI and
+the exports can be tested without Streamlit. An excerpt dict holds::
+
+    {"chunk_id": str, "text": str, "label": str, "citation": {...index.citation()...},
+     "question": str, "highlights": [str, ...], "note": str}
+
+``excerpt_from_chunk`` makes one from an index chunk. Every excerpt carries its
+citation label in the one format used everywhere (``index.label``), and each
+export ends with a numbered reference list; excerpts point to it with [n].
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Iterable, Sequence
+
+NOTICE = ("These excerpts point to the guidance; they do not replace local safeguarding procedures or "
+          "professional judgement. If a child is in immediate danger, call 999.")
+UNOFFICIAL = "Unofficial study note written by the wtkb authors, not the statutory guidance"
+DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
+
+
+# ------------------------------------------------------------------ building excerpts
+
+def excerpt_from_chunk(chunk, question: str = "", highlights: Iterable[str] = (), note: str = "") -> dict:
+    """An excerpt dict for a chunk of the index (``ingest.records.Chunk``)."""
+    from index.cite import citation
+
+    cit = citation(chunk)
+    return {
+        "chunk_id": chunk.chunk_id,
+        "text": chunk.text,
+        "label": cit["label"],
+        "citation": cit,
+        "question": question or "",
+        "highlights": [h for h in highlights if h],
+        "note": note or "",
+    }
+
+
+def _cit(ex: dict) -> dict:
+    c = ex.get("citation")
+    return c if isinstance(c, dict) else {}
+
+
+def _label(ex: dict) -> str:
+    return str(ex.get("label") or _cit(ex).get("label") or ex.get("chunk_id") or "Untitled excerpt")
+
+
+def is_official(ex: dict) -> bool:
+    return bool(_cit(ex).get("official"))
+
+
+def is_note(ex: dict) -> bool:
+    return _cit(ex).get("kind") == "notes"
+
+
+def safe_url(url: object) -> str:
+    """The URL when it is a plain http(s) link, else "" (no javascript:, data: and the like)."""
+    s = str(url or "").strip()
+    return s if re.match(r"^https?://[^\s<>\"'`]+$", s, re.I) else ""
+
+
+# ------------------------------------------------------------------ references
+
+def reference_text(cit: dict, label: str = "") -> str:
+    """One reference-list entry: the citation label, then the title, edition,
+    status (official or our unofficial note) and the link."""
+    label = label or str(cit.get("label") or "")
+    parts = [label]
+    title = str(cit.get("title") or "")
+    if title and title not in label:
+        parts.append(title + (f" ({cit['edition']})" if cit.get("edition") else ""))
+    elif cit.get("edition") and str(cit["edition"]) not in label:
+        parts.append(f"Edition {cit['edition']}")
+    if cit.get("kind") == "notes":
+        parts.append(UNOFFICIAL + "; check the official chapter it covers")
+    elif cit.get("official"):
+        parts.append("Official text")
+    else:
+        parts.append("Unofficial source")
+    url = safe_url(cit.get("url"))
+    if url:
+        parts.append(url)
+    return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+def references(excerpts: Sequence[dict]) -> tuple[list[str], list[int]]:
+    """The reference list (unique by citation label and link, in first-use
+    order) and, for each excerpt, its 1-based number in that list."""
+    refs: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    numbers: list[int] = []
+    for ex in excerpts:
+        key = (_label(ex), safe_url(_cit(ex).get("url")))
+        if key not in seen:
+            refs.append(reference_text(_cit(ex), _label(ex)))
+            seen[key] = len(refs)
+        numbers.append(seen[key])
+    return refs, numbers
+
+
+# ------------------------------------------------------------------ Markdown
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>{}|~$])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+
+
+def md_escape(text: object) -> str:
+    """Make text inert in Markdown (no links, images, HTML or emphasis) while
+    keeping it readable in the raw file."""
+    out = []
+    for line in str(text or "").splitlines() or [""]:
+        line = _MD_INLINE.sub(r"\\\1", line.strip())
+        line = _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2)[:-1] + "\\" + m.group(2)[-1]
+                                                          if m.group(2)[0].isdigit() else "\\" + m.group(2)), line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    lines = [ln for ln in md_escape(text).split("\n")]
+    return "\n".join(("> " + ln) if ln else ">" for ln in lines)
+
+
+def to_markdown(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
+    """The basket as a Markdown document: each excerpt with its full citation,
+    the trainer's note, then a numbered reference list."""
+    now = now or time.strftime("%Y-%m-%d %H:%M")
+    refs, numbers = references(excerpts)
+    out = [f"# {md_escape(title) or DEFAULT_TITLE}", "",
+           f"Exported from wtkb on {now}. {NOTICE}", ""]
+    if not excerpts:
+        out += ["No excerpts were selected.", ""]
+    for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
+        cit = _cit(ex)
+        out += [f"## {i}. {md_escape(_label(ex))} [{n}]", ""]
+        status = "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
+        out += [f"*{status}.*", ""]
+        if ex.get("question"):
+            out += [f"Found for the question: \u201c{md_escape(ex['question'])}\u201d", ""]
+        out += [_quote(str(ex.get("text", ""))), ""]
+        out += [f"Citation: {md_escape(_label(ex))} [{n}]", ""]
+        url = safe_url(cit.get("url"))
+        if url:
+            out += [f"Source: <{url}>", ""]
+        note = str(ex.get("note") or "").strip()
+        if note:
+            out += ["**Trainer's note:**", "", md_escape(note), ""]
+    out += ["## References", ""]
+    out += [f"{n}. {md_escape(r)}" for n, r in enumerate(refs, start=1)] or ["None."]
+    out.append("")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ Word
+
+def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
+    """The basket as a Word document (python-docx); the same content as ``to_markdown``."""
+    from docx import Document
+    from docx.shared import Pt, RGBColor
+
+    now = now or time.strftime("%Y-%m-%d %H:%M")
+    refs, numbers = references(excerpts)
+    doc = Document()
+    doc.core_properties.title = title or DEFAULT_TITLE
+    doc.core_properties.author = "wtkb"
+    doc.add_heading(title or DEFAULT_TITLE, level=1)
+    p = doc.add_paragraph(f"Exported from wtkb on {now}. {NOTICE}")
+    p.runs[0].italic = True
+    if not excerpts:
+        doc.add_paragraph("No excerpts were selected.")
+    for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
+        cit = _cit(ex)
+        doc.add_heading(f"{i}. {_label(ex)} [{n}]", level=2)
+        status = "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
+        run = doc.add_paragraph().add_run(status + ".")
+        run.italic = True
+        run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20) if is_official(ex) else RGBColor(0x6A, 0x1B, 0x9A)
+        if ex.get("question"):
+            doc.add_paragraph(f"Found for the question: \u201c{ex['question']}\u201d")
+        highlights = [h for h in ex.get("highlights") or [] if h]
+        for block in str(ex.get("text", "")).split("\n"):
+            if not block.strip():
+                continue
+            para = doc.add_paragraph(style="Quote")
+            for text, marked in _split_highlights(block.strip(), highlights):
+                r = para.add_run(text)
+                r.bold = marked
+        c = doc.add_paragraph()
+        c.add_run("Citation: ").bold = True
+        c.add_run(f"{_label(ex)} [{n}]")
+        url = safe_url(cit.get("url"))
+        if url:
+            s = doc.add_paragraph()
+            s.add_run("Source: ").bold = True
+            s.add_run(url)
+        note = str(ex.get("note") or "").strip()
+        if note:
+            np_ = doc.add_paragraph()
+            np_.add_run("Trainer's note: ").bold = True
+            np_.add_run(note)
+    doc.add_heading("References", level=2)
+    for n, ref in enumerate(refs, start=1):
+        para = doc.add_paragraph(f"[{n}] {ref}")
+        para.paragraph_format.left_indent = Pt(18)
+        para.paragraph_format.first_line_indent = Pt(-18)
+    if not refs:
+        doc.add_paragraph("None.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _split_highlights(text: str, highlights: Sequence[str]) -> list[tuple[str, bool]]:
+    """Split text into (segment, is_highlighted) around the highlighted sentences."""
+    spans = sorted(s for s in (highlight_spans(text, highlights)))
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for a, b in spans:
+        if a > pos:
+            out.append((text[pos:a], False))
+        out.append((text[a:b], True))
+        pos = b
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out or [(text, False)]
+
+
+def highlight_spans(text: str, sentences: Iterable[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans of the given sentences in text,
+    matched exactly or with any run of white space between words."""
+    spans: list[tuple[int, int]] = []
+    for s in sentences:
+        s = (s or "").strip()
+        if not s:
+            continue
+        i = text.find(s)
+        if i >= 0:
+            span = (i, i + len(s))
+        else:
+            m = re.search(r"\s+".join(re.escape(w) for w in s.split()), text)
+            if not m:
+                continue
+            span = m.span()
+        if all(span[1] <= a or span[0] >= b for a, b in spans):
+            spans.append(span)
+    return sorted(spans)
