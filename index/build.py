@@ -242,6 +242,8 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
 def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
     """Why the index needs rebuilding ("" when it is current): no index, or
     corpus files added, removed or changed since the build."""
+    if store.current_version(settings.index_dir) is None:
+        return "there is no index yet"
     try:
         _, manifest = store.read_manifest(settings.index_dir)
     except store.IndexError_ as e:
