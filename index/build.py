@@ -214,7 +214,8 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
             } for f in ingested]
             manifest = {
-                "model": {"name": settings.model, "identity": embedder.identity, "dim": int(vecs.shape[1])},
+                "model": {"name": getattr(embedder, "name", settings.model), "identity": embedder.identity,
+                          "dim": int(vecs.shape[1])},
                 "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding},
                 "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
                 "query_encoder": query_encoder,

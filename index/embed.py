@@ -56,6 +56,7 @@ class Embedder:
     """Loads the model on first use; encodes documents and queries the same way."""
 
     def __init__(self, model: str, batch_size: int = 32, onnx_path: Path | None = None, dim: int | None = None):
+        self.name = model
         self.spec = resolve_model(model)
         self.batch_size = batch_size
         self.onnx_path = Path(onnx_path) if onnx_path and Path(onnx_path).exists() else None
