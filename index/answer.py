@@ -78,7 +78,7 @@ def key_points(kb: KnowledgeBase, query_vec: np.ndarray, hits: list[Hit], n: int
     """
     pool: list[tuple[str, Hit]] = []
     for h in hits[:3]:
-        pool.extend((s, h) for s in sentences(h.chunk.text)[:12])
+        pool.extend((s, h) for s in sentences(h.chunk.text)[:8])
     if not pool:
         return []
     vecs = kb.embedder.encode([s for s, _ in pool])

@@ -154,9 +154,14 @@ class Embedder:
         """Unit-length vectors, one row per text; ``progress(n)`` after each batch."""
         fast = self._fast()
         model = None if fast is not None else self._load()
+        # Batches of similar length pad less: encode longest first, then put
+        # the rows back in the caller's order (sentence-transformers only sorts
+        # within one call, and this loop calls it once per batch for progress).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        ordered = [texts[i] for i in order]
         out = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = texts[i:i + self.batch_size]
+        for i in range(0, len(ordered), self.batch_size):
+            batch = ordered[i:i + self.batch_size]
             if fast is not None:
                 vecs = fast.encode(batch, self.batch_size)
             else:
@@ -167,7 +172,10 @@ class Embedder:
                 progress(len(batch))
         if not out:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack(out)
+        stacked = np.vstack(out)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector; the last few are cached because an answer needs

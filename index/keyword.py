@@ -61,5 +61,5 @@ class KeywordIndex:
         if not toks:
             return []
         k = min(k, n) if n else k
-        ids, scores = self.retriever.retrieve([toks], k=k, show_progress=False, n_threads=1, weight_mask=mask)
+        ids, scores = self.retriever.retrieve([toks], k=k, show_progress=False, n_threads=0, weight_mask=mask)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
