@@ -116,14 +116,13 @@ def test_filter_by_kind_changes_results(at):
     only_notes = labels(at)
     assert only_notes and all(lab.startswith("Unofficial study note") for lab in only_notes)
     assert only_notes != everything
-    ask(at, "who do the agencies share the decisions with?")
-    assert any(lab.startswith("Unofficial study note") for lab in labels(at))
     at.sidebar.multiselect(key="f_kind").set_value(["other"]).run()
+    ask(at, "how is consent to share information recorded?")
     assert labels(at) and not any(lab.startswith("Unofficial study note") for lab in labels(at))
 
 
 def test_filter_by_chapter_changes_results(at):
-    ask(at, "review")
+    ask(at, "what does a review of a serious incident look for?")
     before = labels(at)
     assert any(" Ch 3" not in lab for lab in before)
     at.sidebar.multiselect(key="f_chapter").set_value(["3"]).run()
