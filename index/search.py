@@ -113,7 +113,7 @@ class KnowledgeBase:
             raise ModelError(f"this index was built with '{built_with}', which resolves differently here "
                              f"('{embedder.identity}'); rebuild with `wtkb build`")
         chunks = store.read_chunks(version)
-        faiss_index = vectors.load(version / "vectors.faiss")
+        faiss_index = vectors.load(version / "vectors.faiss", threads=settings.search_threads)
         if faiss_index.ntotal != len(chunks):
             raise store.IndexError_(f"{version}: vectors and chunks disagree; run `wtkb build` to rebuild")
         return cls(settings, version, manifest, chunks, faiss_index, KeywordIndex.load(version / "bm25"),

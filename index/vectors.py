@@ -38,9 +38,11 @@ def save(index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def load(path: Path):
+def load(path: Path, threads: int = 0):
     import faiss
 
+    if threads:
+        faiss.omp_set_num_threads(threads)
     index = faiss.read_index(str(path))
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = HNSW_EF_SEARCH

@@ -54,6 +54,9 @@ class Settings:
     # Exact search up to this many vectors; an HNSW graph above it. `make bench`
     # puts the switch where exact p95 passes 10 ms and HNSW recall@10 is >= 0.95.
     exact_search_max: int = 40_000
+    # FAISS threads for one query. One is faster for single queries on a busy
+    # two-core machine (make bench) and leaves the other core to other users.
+    search_threads: int = 1
 
     # Answers.
     key_points: int = 3
