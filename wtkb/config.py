@@ -61,9 +61,11 @@ class Settings:
     # Answers.
     key_points: int = 3
     # Abstain when the best passage's cosine similarity to the question is
-    # below this. Calibrated on the dev split by `wtkb eval` (F1 of abstaining
-    # on out-of-scope questions); see evals/reports/report.md.
-    abstain_below: float = 0.433
+    # below this. `wtkb eval` finds 0.433 F1-optimal on the dev split's 12
+    # out-of-scope questions, but that refused 12% of answerable test questions;
+    # 0.35 refuses one answerable question on each split. Abstaining hides every
+    # passage, so the lower value is the default (evals/README.md explains).
+    abstain_below: float = 0.35
     max_query_chars: int = 1000
 
     # Fetching official documents.

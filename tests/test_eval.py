@@ -1,0 +1,248 @@
+"""The evaluation runner: gold checks, scoring parity with ranx, the node
+mapping, abstention calibration, the reranker, and an end-to-end run on the
+fixture PDF with the real model, FAISS and bm25s."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from evals.metrics import (Question, abstention_scores, calibrate_threshold, key_fact_hit, load_gold,
+                           paired_randomization, percentile, score_runs)
+from evals.systems import Retrieved, map_nodes_to_gold
+from wtkb.config import PROJECT_ROOT
+
+FIXTURE_GOLD = PROJECT_ROOT / "evals" / "gold" / "fixture.jsonl"
+FAST = ["bm25", "dense", "hybrid"]
+
+
+# ---------------------------------------------------------------- gold files
+
+
+def _write(path: Path, rows) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = {"id": "q1", "question": "what is a LADO?", "relevant": {"doc:a#1": 2}, "key_fact": "allegations",
+        "out_of_scope": False, "split": "dev", "tags": ["acronym"]}
+
+
+def test_gold_loads_and_checks(tmp_path):
+    qs = load_gold(_write(tmp_path / "g.jsonl", [GOOD, {**GOOD, "id": "q2", "relevant": {}, "out_of_scope": True,
+                                                        "key_fact": "", "split": "test"}]))
+    assert [q.id for q in qs] == ["q1", "q2"] and qs[0].relevant == {"doc:a#1": 2} and qs[1].out_of_scope
+
+
+@pytest.mark.parametrize("row, message", [
+    ("{not json", "line 1: not valid JSON"),
+    ({**GOOD, "question": " "}, "'question'"),
+    ({**GOOD, "relevant": {"doc:a#1": 5}}, "'relevant'"),
+    ({**GOOD, "relevant": {}}, "needs at least one relevant chunk"),
+    ({**GOOD, "out_of_scope": True}, "cannot have relevant chunks"),
+    ({**GOOD, "split": "train"}, "'split'"),
+])
+def test_gold_errors_name_the_file_and_line(tmp_path, row, message):
+    path = _write(tmp_path / "bad.jsonl", [row])
+    with pytest.raises(ValueError) as e:
+        load_gold(path)
+    assert str(path) in str(e.value) and message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_duplicate_ids_and_empty_and_missing_files(tmp_path):
+    with pytest.raises(ValueError, match="duplicate id 'q1'"):
+        load_gold(_write(tmp_path / "dup.jsonl", [GOOD, GOOD]))
+    with pytest.raises(ValueError, match="holds no questions"):
+        load_gold(_write(tmp_path / "empty.jsonl", [""]))
+    with pytest.raises(ValueError, match="gold file not found"):
+        load_gold(tmp_path / "missing.jsonl")
+
+
+def test_main_rejects_a_missing_gold_file_before_any_work(tmp_path, settings_for):
+    from evals.run import main
+
+    missing = tmp_path / "nope.jsonl"
+    with pytest.raises(ValueError, match=str(missing)):
+        main(settings_for(tmp_path), gold=[missing], out_dir=tmp_path / "out")
+    with pytest.raises(ValueError, match="unknown system 'bm26'"):
+        main(settings_for(tmp_path), gold=[missing], out_dir=tmp_path / "out", systems=["bm26"])
+    assert not (tmp_path / "out" / "report.md").exists()
+
+
+# ---------------------------------------------------------------- pure scoring
+
+
+def test_key_fact_and_percentile():
+    assert key_fact_hit("Five Working Days", ["tells the panel within five\nworking days."])
+    assert key_fact_hit("child\u2019s words", ["in the child's words"])
+    assert not key_fact_hit("", ["anything"]) and not key_fact_hit("ten days", ["five days"])
+    assert percentile([], 50) is None
+    assert percentile([1, 2, 3, 4], 50) == 2.5 and percentile([10.0], 95) == 10.0
+
+
+def test_calibration_separates_clean_scores():
+    best = {"a": 0.71, "b": 0.64, "c": 0.58, "x": 0.21, "y": 0.29, "z": None}
+    oos = {"a": False, "b": False, "c": False, "x": True, "y": True, "z": True}
+    cal = calibrate_threshold(best, oos, default=0.30)
+    assert cal["calibrated"] and 0.29 < cal["threshold"] < 0.58
+    assert cal["f1"] == 1.0 and cal["precision"] == 1.0 and cal["recall"] == 1.0
+    at_default = abstention_scores(best, oos, 0.30)
+    assert (at_default["tp"], at_default["fp"], at_default["fn"], at_default["tn"]) == (3, 0, 0, 3)
+    assert calibrate_threshold(best, {k: False for k in oos}, 0.3)["calibrated"] is False
+
+
+def test_randomization_test_matches_exact_enumeration():
+    a = [0.9, 0.8, 1.0, 0.7, 0.6, 1.0, 0.5, 0.9, 0.8, 0.95]
+    b = [0.5, 0.7, 0.4, 0.7, 0.3, 0.8, 0.6, 0.2, 0.4, 0.6]
+    d = [x - y for x, y in zip(a, b)]
+    obs = abs(sum(d) / len(d))
+    exact = sum(abs(sum(s * x for s, x in zip(signs, d)) / len(d)) >= obs - 1e-12
+                for signs in itertools.product((1, -1), repeat=len(d))) / 2 ** len(d)
+    p = paired_randomization(a, b, 20_000, seed=1)
+    assert abs(p - exact) < 0.01
+    assert p == paired_randomization(a, b, 20_000, seed=1)  # seeded: the same every run
+    assert paired_randomization(a, a) == 1.0
+
+
+def test_node_mapping_credits_overlap_once():
+    chunk = ("The local authority designated officer manages allegations against adults who work with "
+             "children and gives advice to employers.")
+    gold_text = {"doc-a:x#1": ("doc-a", chunk), "doc-a:y#1": ("doc-a", "Completely different words about "
+                                                                       "child death review partners meeting.")}
+    relevant = {"doc-a:x#1": 2, "doc-a:y#1": 1}
+    big = "## Heading\n\nSome intro text. " + chunk.replace("officer", "**officer**") + " More text follows here."
+    nodes = [Retrieved("li:1", 0.9, big, 0.9, "doc-a"),
+             Retrieved("li:2", 0.8, big, 0.8, "doc-a"),  # covers the same chunk: no second credit
+             Retrieved("li:3", 0.7, chunk, 0.7, "doc-b")]  # same text, other file: no credit
+    mapped = map_nodes_to_gold(nodes, relevant, gold_text)
+    assert [m.doc_id for m in mapped] == ["doc-a:x#1", "li:2", "li:3"]
+
+
+# ---------------------------------------------------------------- ranx parity (numba)
+
+
+@pytest.mark.slow
+def test_ranx_scores_match_a_hand_computation():
+    import math
+
+    from ranx import Qrels, Run, evaluate
+
+    qs = [Question("q1", "?", {"d1": 2, "d2": 1}), Question("q2", "?", {"d3": 2}),
+          Question("q3", "?", {}, out_of_scope=True)]
+    runs = {"sys": {"q1": ["x", "d2", "d1"], "q2": ["y", "z", "w", "v", "d3"], "q3": ["d1"]}}
+    got = score_runs(qs, runs)["means"]["sys"]
+    # q1: answers {d1} at rank 3; q2: answer d3 at rank 5.
+    assert got["recall@1"] == 0.0 and got["recall@3"] == 0.5 and got["recall@5"] == 1.0
+    assert got["mrr@10"] == pytest.approx((1 / 3 + 1 / 5) / 2)
+    # nDCG@10 with linear gains: q1 DCG = 1/log2(3) + 2/log2(4); IDCG = 2 + 1/log2(3). q2 = (2/log2(6)) / 2.
+    q1 = (1 / math.log2(3) + 2 / 2) / (2 + 1 / math.log2(3))
+    q2 = (2 / math.log2(6)) / 2
+    assert got["ndcg@10"] == pytest.approx((q1 + q2) / 2, abs=1e-9)
+    direct = evaluate(Qrels.from_dict({"q1": {"d1": 2, "d2": 1}, "q2": {"d3": 2}}),
+                      Run.from_dict({"q1": {"x": 3, "d2": 2, "d1": 1},
+                                     "q2": {"y": 5, "z": 4, "w": 3, "v": 2, "d3": 1}}),
+                      "ndcg@10")
+    assert got["ndcg@10"] == pytest.approx(float(direct))
+
+
+@pytest.mark.slow
+def test_our_randomization_agrees_with_ranx_fisher():
+    import numpy as np
+    from ranx.statistical_tests import fisher_randomization_test
+
+    rng = np.random.default_rng(3)
+    a = rng.random(40)
+    b = a - 0.08 + rng.normal(0, 0.2, 40)
+    ours = paired_randomization(a, b, 20_000)
+    theirs, _ = fisher_randomization_test(a, b, 20_000, 0.05, 42)
+    assert abs(ours - theirs) < 0.03
+
+
+# ---------------------------------------------------------------- reranker (real model)
+
+
+@pytest.mark.slow
+def test_reranker_puts_the_relevant_passage_first():
+    from index.rerank import Reranker
+    from index.search import Hit
+    from ingest.records import Chunk, DocMeta
+
+    meta = DocMeta(doc_id="d", title="t")
+
+    def hit(cid, text, rank, dense):
+        return Hit(Chunk(cid, meta, "1", "c", (), (), (), text, 0, len(text)), score=1.0 / rank, dense=dense, rank=rank)
+
+    irrelevant = hit("d:1", "Safeguarding partners publish a yearly report describing what they learned.", 1, 0.41)
+    relevant = hit("d:2", "The local authority designated officer (LADO) manages allegations that an adult who "
+                          "works with children has harmed a child, and advises employers.", 2, 0.52)
+    q = "Who deals with an allegation that a teacher hurt a pupil?"
+    out = Reranker().rerank(q, [irrelevant, relevant])
+    assert [h.chunk.chunk_id for h in out] == ["d:2", "d:1"]
+    assert [h.rank for h in out] == [1, 2] and out[0].score > out[1].score and 0 < out[1].score < 1
+    assert out[0].dense == 0.52 and irrelevant.rank == 1  # cosine kept; inputs not mutated
+    assert Reranker().rerank(q, []) == []
+
+
+# ---------------------------------------------------------------- end to end (real model)
+
+
+@pytest.mark.slow
+def test_eval_runs_on_the_fixture(tmp_path, settings_for):
+    if not FIXTURE_GOLD.exists():
+        pytest.skip(f"{FIXTURE_GOLD} has not been written yet")
+    from ranx import Qrels, Run, evaluate
+
+    import index
+    from evals.run import main
+
+    settings = settings_for(tmp_path / "unused-corpus", onnx_query_encoder=False)
+    out = tmp_path / "reports"
+    steps = []
+    report = main(settings, gold=[FIXTURE_GOLD], out_dir=out, systems=FAST,
+                  progress=lambda stage, done, total: steps.append(stage))
+    assert steps
+    for name in ["report.md", "report.json", "latest.json", "qrels.txt", *[f"run-{s}.txt" for s in FAST]]:
+        assert (out / name).stat().st_size > 0, name
+    try:
+        import matplotlib  # noqa: F401
+        assert (out / "metrics.png").exists() and (out / "latency.png").exists()
+    except ImportError:
+        pass
+
+    sr = report["sets"]["fixture"]
+    assert set(sr["systems"]) == set(FAST)
+    for name, row in sr["systems"].items():
+        for m in ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_top3"]:
+            assert 0.0 <= row[m] <= 1.0, (name, m)
+        assert row["latency_ms"]["p50"] > 0 and row["latency_ms"]["p95"] >= row["latency_ms"]["p50"]
+        for p in row[f"p_vs_{sr['baseline']}"].values():
+            assert 0.0 <= p <= 1.0
+    assert sr["systems"]["hybrid"]["recall@5"] >= 0.8
+    assert sr["systems"]["bm25"]["abstention"] is None and sr["systems"]["dense"]["abstention"] is not None
+
+    # The TREC files parse and score to the numbers in the report.
+    qrels = Qrels.from_file(str(out / "qrels.txt"), kind="trec")
+    for s in FAST:
+        run = Run.from_file(str(out / f"run-{s}.txt"), kind="trec")
+        assert set(run.keys()) <= set(qrels.keys())
+        assert float(evaluate(qrels, run, "ndcg@10", make_comparable=True)) == pytest.approx(
+            sr["systems"][s]["ndcg@10"], abs=1e-3)
+
+    latest = json.loads((out / "latest.json").read_text())
+    rec = latest["recommended"]
+    assert set(latest["systems"]) == set(FAST)
+    assert {"dense_weight", "keyword_weight", "rrf_k", "abstain_below", "expand_acronyms"} <= set(rec)
+    assert 0.0 < rec["abstain_below"] < 1.0
+    assert "2 cores" in (out / "report.md").read_text() or "cores" in (out / "report.md").read_text()
+
+    # The runner's abstention rule is answer()'s rule.
+    kb = index.load(settings.replace(index_dir=tmp_path / "eval" / "fixture-index"))
+    kb.settings = kb.settings.replace(abstain_below=rec["abstain_below"])
+    for q in load_gold(FIXTURE_GOLD)[:6]:
+        hits = kb.search(q.question, kb.settings.k)
+        best = max((h.dense for h in hits if h.dense is not None), default=None)
+        expect = best is None or best < rec["abstain_below"]
+        assert index.answer(kb, q.question).abstained == expect
