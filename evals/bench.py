@@ -755,7 +755,7 @@ def bench_query(dirs: dict, count: int, bar: Bar) -> dict:
     """Warm latency of kb.search and index.answer against the bare query encoding,
     interleaved per question so load changes hit all three alike."""
     import index
-    from index.search import prepare_query
+    from index.retrieve import prepare_query
 
     out = {"command": f"{PY} -m evals.bench --only query", "questions": len(QUESTIONS), "timed_queries": count,
            "cache": "Embedder._query_cache cleared before every timed call (answer() still reuses the vector "
@@ -808,7 +808,7 @@ def keyword_threads_check(kb, questions: Sequence[str], rounds: int = 3) -> dict
     """bm25s ``retrieve`` as index/keyword.py calls it (n_threads=1, which in bm25s
     0.3 starts a one-thread pool on every call) against n_threads=0 (runs in the
     calling thread), interleaved on the same tokens. A diagnostic for the lead."""
-    from index.search import prepare_query
+    from index.retrieve import prepare_query
 
     ret = kb.keyword.retriever
     n = ret.scores["num_docs"] if isinstance(getattr(ret, "scores", None), dict) else len(kb.chunks)

@@ -236,7 +236,7 @@ def build_bge_kb(settings: Settings, corpus_dirs: list[Path], index_dir: Path, c
     from index import build, store, vectors
     from index.glossary import load_glossary
     from index.keyword import KeywordIndex
-    from index.search import KnowledgeBase
+    from index.retrieve import KnowledgeBase
 
     embedder = BgeEmbedder(chunk_counter)
     s = settings.replace(index_dir=index_dir, corpus_dirs=tuple(corpus_dirs), onnx_query_encoder=False)

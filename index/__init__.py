@@ -14,7 +14,7 @@ from .answer import Answer, KeyPoint, answer
 from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
 from .embed import Embedder, ModelError
-from .search import Filters, Hit, KnowledgeBase, QueryError
+from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cite import citation
-from .search import Filters, Hit, KnowledgeBase, prepare_query
+from .retrieve import Filters, Hit, KnowledgeBase, prepare_query
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n+")
 MIN_SENTENCE_WORDS = 5

@@ -167,7 +167,7 @@ def test_our_randomization_agrees_with_ranx_fisher():
 @pytest.mark.slow
 def test_reranker_puts_the_relevant_passage_first():
     from index.rerank import Reranker
-    from index.search import Hit
+    from index.retrieve import Hit
     from ingest.records import Chunk, DocMeta
 
     meta = DocMeta(doc_id="d", title="t")
