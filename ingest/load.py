@@ -272,9 +272,14 @@ def read_text(path: Path) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
+    if "\x00" in text or controls > 0.02 * min(len(text), 20000):
+        raise IngestError(f"{path}: looks like a binary file, not text; export it as PDF, HTML, Markdown or "
+                          "plain text and rebuild")
+    return text
 
 
 def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
