@@ -121,8 +121,9 @@ def _print_answer(result) -> None:
     out.print()
     out.print("[bold]Passages[/]")
     for h in result.hits:
-        badge = "[green]official[/]" if h.chunk.meta.official else "[magenta]unofficial study note[/]" \
-            if h.chunk.meta.kind == "notes" else "[yellow]unofficial[/]"
+        # A note's label already begins "Unofficial study note".
+        badge = "[green]official[/]" if h.chunk.meta.official else "" if h.chunk.meta.kind == "notes" \
+            else "[yellow]unofficial[/]"
         out.print(f"[bold]{h.rank}.[/] [cyan]{escape(label(h.chunk))}[/] {badge}")
         out.print(f"   {escape(h.chunk.text)}")
         if h.chunk.meta.kind == "notes":
