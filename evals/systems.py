@@ -234,17 +234,13 @@ class BgeEmbedder:
 def build_bge_kb(settings: Settings, corpus_dirs: list[Path], index_dir: Path, chunk_counter=None,
                  progress=None):
     """Build an index with bge-small in ``index_dir`` and open it as a KnowledgeBase."""
-    from index import build, store, vectors
-    from index.glossary import load_glossary
-    from index.keyword import KeywordIndex
+    from index import build
     from index.retrieve import KnowledgeBase
 
     embedder = BgeEmbedder(chunk_counter)
     s = settings.replace(index_dir=index_dir, corpus_dirs=tuple(corpus_dirs), onnx_query_encoder=False)
     build(s, corpus_dirs=list(corpus_dirs), progress=progress, embedder=embedder)
-    version, manifest = store.read_manifest(index_dir)
-    return KnowledgeBase(s, version, manifest, store.read_chunks(version), vectors.load(version / "vectors.faiss"),
-                         KeywordIndex.load(version / "bm25"), embedder, load_glossary(s.glossary_file))
+    return KnowledgeBase.load(s, embedder=embedder)
 
 
 # ---------------------------------------------------------------- LlamaIndex

@@ -121,9 +121,11 @@ def corpus_fingerprint(files: list[Path]) -> dict[str, str]:
 
 
 def ingest_corpus(settings: Settings, embedder: Embedder, corpus_dirs: list[Path],
-                  progress: Progress | None = None) -> tuple[list[IngestedFile], list[str]]:
+                  progress: Progress | None = None,
+                  files: list[Path] | None = None) -> tuple[list[IngestedFile], list[str]]:
     """Ingest every readable file, skipping bad and duplicate ones with a warning each."""
-    files, warnings = discover(corpus_dirs)
+    found, warnings = discover(corpus_dirs)
+    files = found if files is None else files
     sources = load_sources(settings.sources_file)
     count = embedder.token_counter()
     done: list[IngestedFile] = []
@@ -164,7 +166,11 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
         [Path(d) for d in settings.corpus_dirs if Path(d).exists() or Path(d) != Path(settings.official_dir)]
 
     with store.build_lock(index_dir):
-        ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress)
+        # Fingerprint the corpus as found at the start, so a file changed
+        # mid-build makes the next `--if-stale` build again.
+        files, _ = discover(dirs)
+        fingerprint = corpus_fingerprint(files)
+        ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress, files=files)
         chunks: list[Chunk] = [c for f in ingested for c in f.chunks]
         if not chunks:
             where = ", ".join(str(d) for d in dirs)
@@ -221,7 +227,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "query_encoder": query_encoder,
                 "sources": report.documents,
                 "corpus_dirs": [_display_path(d) for d in dirs],
-                "corpus_files": corpus_fingerprint(discover(dirs)[0]),
+                "corpus_files": fingerprint,
                 "chunk_count": len(chunks),
                 "content_hashes": hashes,
                 "versions": _versions(),

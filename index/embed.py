@@ -188,9 +188,13 @@ class Embedder:
         the same vector for retrieval and for picking key points."""
         with self._lock:
             vec = self._query_cache.get(text)
-            if vec is None:
-                vec = self.encode([text])[0]
-                if len(self._query_cache) >= 128:
-                    self._query_cache.pop(next(iter(self._query_cache)))
-                self._query_cache[text] = vec
+        if vec is not None:
             return vec
+        # Encoding runs outside the lock so concurrent queries are not serialised;
+        # the lock only guards the cache (and model loading, inside encode).
+        vec = self.encode([text])[0]
+        with self._lock:
+            if len(self._query_cache) >= 128:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[text] = vec
+        return vec

@@ -96,8 +96,11 @@ class KnowledgeBase:
     # ------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, settings: Settings, model: str | None = None, verify: bool = True) -> "KnowledgeBase":
-        """Open the live index. ``model``, when given, must be the model that built it."""
+    def load(cls, settings: Settings, model: str | None = None, verify: bool = True,
+             embedder=None) -> "KnowledgeBase":
+        """Open the live index. ``model``, when given, must be the model that built it.
+        ``embedder`` supplies a ready encoder (any object with Embedder's
+        methods, as the evaluation's alternative models are); it too must match."""
         version, manifest = store.read_manifest(settings.index_dir)
         if verify:
             store.verify(version, manifest)
@@ -106,9 +109,10 @@ class KnowledgeBase:
             raise ModelError(f"this index was built with '{built_with}' but the query asked for "
                              f"'{resolve_model(model).identity}'; query without --model or rebuild with "
                              f"`wtkb build --model {model}`")
-        onnx = version / "encoder.onnx" if manifest.get("query_encoder") == "onnxruntime" else None
-        embedder = Embedder(model or manifest["model"]["name"], settings.embed_batch_size, onnx_path=onnx,
-                            dim=manifest["model"]["dim"])
+        if embedder is None:
+            onnx = version / "encoder.onnx" if manifest.get("query_encoder") == "onnxruntime" else None
+            embedder = Embedder(model or manifest["model"]["name"], settings.embed_batch_size, onnx_path=onnx,
+                                dim=manifest["model"]["dim"])
         if embedder.identity != built_with:
             raise ModelError(f"this index was built with '{built_with}', which resolves differently here "
                              f"('{embedder.identity}'); rebuild with `wtkb build`")
