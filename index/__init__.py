@@ -23,10 +23,30 @@ def load(settings: Settings | None = None, model: str | None = None, verify: boo
     return KnowledgeBase.load(settings or load_settings(), model=model, verify=verify)
 
 
+def read_chunks(settings: Settings | None = None, doc_id: str | None = None) -> list:
+    """The live index's chunks in document order, without loading a model.
+
+    For listing what was understood (``wtkb chunks``, the app's Browse view);
+    raises ``IndexError_`` with the fix when there is no index or no such document.
+    """
+    from . import store
+
+    settings = settings or load_settings()
+    version, _ = store.read_manifest(settings.index_dir)
+    chunks = store.read_chunks(version)
+    if doc_id is None:
+        return chunks
+    picked = [c for c in chunks if c.meta.doc_id == doc_id]
+    if not picked:
+        known = sorted({c.meta.doc_id for c in chunks})
+        raise IndexError_(f"no document '{doc_id}' in the index; known ids: {', '.join(known[:12])}")
+    return picked
+
+
 def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
     return kb.search(query, k, filters)
 
 
 __all__ = ["Answer", "BuildReport", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase",
            "ModelError", "QueryError", "Settings", "answer", "build", "citation", "label", "load",
-           "load_settings", "search", "source_url", "staleness"]
+           "load_settings", "read_chunks", "search", "source_url", "staleness"]

@@ -8,16 +8,10 @@ chapter it summarises, so no one mistakes our summary for the guidance.
 
 from __future__ import annotations
 
-from ingest.chunk import chapter_label
+from ingest.chunk import chapter_label, paragraph_range
 from ingest.records import Chunk
 
 
-def _paras(numbers: tuple[int, ...]) -> str:
-    if not numbers:
-        return ""
-    if len(numbers) == 1:
-        return f"para {numbers[0]}"
-    return f"paras {numbers[0]}\u2013{numbers[-1]}"
 
 
 def _pages(pages: tuple[int, ...]) -> str:
@@ -50,10 +44,10 @@ def label(chunk: Chunk) -> str:
             parts.append(f"covers {doc}, {ch}")
     else:
         parts.append(m.label + (f" ({m.edition})" if m.edition and m.edition not in m.label else ""))
-        parts.append(chapter_label(chunk.chapter_number, chunk.chapter_title))
+        parts.append(chapter_label(chunk.chapter_number, chunk.chapter_title, chunk.chapter_kind))
     if chunk.section:
         parts.append(" > ".join(chunk.section))
-    for extra in (_paras(chunk.paragraphs), _pages(chunk.pages)):
+    for extra in (paragraph_range(chunk.paragraphs), _pages(chunk.pages)):
         if extra:
             parts.append(extra)
     return " \u00b7 ".join(parts)
@@ -68,6 +62,7 @@ def citation(chunk: Chunk) -> dict:
         "kind": m.kind,
         "official": m.official,
         "chapter": chunk.chapter_number,
+        "chapter_kind": chunk.chapter_kind,
         "chapter_title": chunk.chapter_title,
         "section": " > ".join(chunk.section),
         "paragraphs": list(chunk.paragraphs),

@@ -15,12 +15,12 @@ from pathlib import Path
 from .chunk import TokenCounter, approx_tokens, chunk_document
 from .clean import clean
 from .load import SUFFIXES, load, load_sources
-from .records import Chunk, DocMeta, Document, IngestError, Line, Paragraph
+from .records import Chunk, DocMeta, Document, Heading, IngestError, Line, Paragraph
 from .structure import find_paragraphs
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Chunk", "DocMeta", "Document", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
+__all__ = ["Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
            "ingest_file", "load_sources", "approx_tokens"]
 
 
@@ -76,7 +76,7 @@ def ingest_file(path: Path, sources: dict[str, dict] | None = None, max_tokens: 
                 count: TokenCounter = approx_tokens) -> IngestedFile:
     """Load, clean, structure and chunk one file. Raises IngestError on bad input."""
     doc = load(path, sources)
-    lines, notes = clean(doc.lines, doc.fmt)
+    lines, notes = clean(doc.lines, doc.fmt, doc.outline, doc.pages)
     paragraphs, text = find_paragraphs(lines, doc.meta)
     if not paragraphs:
         raise IngestError(f"{path}: no paragraphs of text were found; check that it is the full document")

@@ -22,18 +22,27 @@ def approx_tokens(text: str) -> int:
     return int(len(re.findall(r"\w+|[^\w\s]", text)) * 1.25) + 2
 
 
-def chapter_label(number: str, title: str) -> str:
+def chapter_label(number: str, title: str, kind: str = "chapter") -> str:
+    """How a citation names a top level, in the document's own words:
+    "Ch 3: …" for chapters (the way the guidance is cited in practice),
+    "Part two: …", "Annex A: …", or the bare title when it has no number."""
     if number in ("", "0"):
         return title or "Introduction"
-    if number.isdigit():
+    if kind == "chapter" and number.isdigit():
         return f"Ch {number}: {title}" if title else f"Ch {number}"
-    return f"Appendix {number}: {title}" if title else f"Appendix {number}"
+    word = (kind or "appendix") if kind != "chapter" else "appendix"
+    named = f"{word.capitalize()} {number}"
+    return f"{named}: {title}" if title else named
 
 
-def chapter_slug(number: str, title: str) -> str:
-    """Short and stable: ch3, intro, app-a; a slug of the title for anything else."""
-    if number in ("", "0"):
+def chapter_slug(number: str, title: str, kind: str = "chapter") -> str:
+    """Short and stable: ch3, intro, app-a, part-two, annex-b; a slug of the title otherwise."""
+    if number == "0" or (number == "" and not title):
         return "intro"
+    if number == "":
+        return slugify(title, 24)
+    if kind in ("part", "annex", "section"):
+        return f"{kind}-{slugify(number, 8)}"
     if number.isdigit():
         return f"ch{number}"
     if len(number) <= 3:
@@ -41,9 +50,19 @@ def chapter_slug(number: str, title: str) -> str:
     return slugify(title or number, 24)
 
 
-def context_header(meta: DocMeta, chapter_number: str, chapter_title: str, section: tuple[str, ...]) -> str:
+def paragraph_range(labels: tuple[str, ...] | list[str]) -> str:
+    """"para 4.12" or "paras 4.12–4.14", as a citation prints it."""
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        return f"para {labels[0]}"
+    return f"paras {labels[0]}\u2013{labels[-1]}"
+
+
+def context_header(meta: DocMeta, chapter_number: str, chapter_title: str, section: tuple[str, ...],
+                   kind: str = "chapter") -> str:
     """The short line prepended to embedded text so a brief paragraph keeps its meaning."""
-    parts = [meta.label, chapter_label(chapter_number, chapter_title)]
+    parts = [meta.label, chapter_label(chapter_number, chapter_title, kind)]
     if section:
         parts.append(" > ".join(section))
     return " · ".join(parts)
@@ -83,8 +102,8 @@ def _group(paras: list[Paragraph]) -> Iterable[list[Paragraph]]:
     """Runs of paragraphs sharing document position: chapter and section."""
     run: list[Paragraph] = []
     for p in paras:
-        if run and (p.chapter_number, p.chapter_title, p.section) != (
-                run[0].chapter_number, run[0].chapter_title, run[0].section):
+        if run and (p.chapter_kind, p.chapter_number, p.chapter_title, p.section) != (
+                run[0].chapter_kind, run[0].chapter_number, run[0].chapter_title, run[0].section):
             yield run
             run = []
         run.append(p)
@@ -99,28 +118,29 @@ def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
 
     def add(run: list[Paragraph], text: str, header: str, part: int | None, ordinal: int, start: int, end: int):
         first = run[0]
-        numbers = tuple(p.number for p in run if p.number is not None)
+        labels = tuple(p.label for p in run if p.label is not None)
         pages = tuple(sorted({n for p in run for n in (p.page, p.page_end) if n is not None}))
-        if numbers:
-            cid = f"{meta.doc_id}:p{numbers[0]}" + (f"-{numbers[-1]}" if len(numbers) > 1 else "")
-            if part is not None:
-                cid += f".{part}"
+        if labels:
+            cid = f"{meta.doc_id}:p{labels[0]}" + (f"-{labels[-1]}" if len(labels) > 1 else "")
+            if part is not None:  # parts of one long paragraph: p8.2, or p4.12#2 where labels hold a dot
+                cid += f"#{part}" if "." in labels[0] else f".{part}"
         else:
             where = "/".join(slugify(s) for s in first.section) or "intro"
-            cid = f"{meta.doc_id}:{chapter_slug(first.chapter_number, first.chapter_title)}/{where}#{ordinal}"
+            slug = chapter_slug(first.chapter_number, first.chapter_title, first.chapter_kind)
+            cid = f"{meta.doc_id}:{slug}/{where}#{ordinal}"
         base, n = cid, 2
         while cid in seen:
             cid, n = f"{base}~{n}", n + 1
         seen.add(cid)
         chunks.append(Chunk(
             chunk_id=cid, meta=meta, chapter_number=first.chapter_number, chapter_title=first.chapter_title,
-            section=first.section, paragraphs=numbers, pages=(pages[0], pages[-1]) if pages else (),
-            text=text, start=start, end=end, header=header,
+            section=first.section, paragraphs=labels, pages=(pages[0], pages[-1]) if pages else (),
+            text=text, start=start, end=end, header=header, chapter_kind=first.chapter_kind,
         ))
 
     for run in _group(paras):
         first = run[0]
-        header = context_header(meta, first.chapter_number, first.chapter_title, first.section)
+        header = context_header(meta, first.chapter_number, first.chapter_title, first.section, first.chapter_kind)
         budget = max(32, max_tokens - count(header))
         ordinal = 0
         group: list[Paragraph] = []
@@ -141,7 +161,7 @@ def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
                     found = p.text.find(piece[:40], cursor)
                     cursor = found if found >= 0 else cursor
                     start = p.start + cursor
-                    add([p], piece, header, i if p.number is not None else None, ordinal, start,
+                    add([p], piece, header, i if p.label is not None else None, ordinal, start,
                         min(p.end, start + len(piece)))
                     cursor += len(piece)
                 continue

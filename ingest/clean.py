@@ -13,16 +13,18 @@ import re
 import unicodedata
 from collections import Counter
 
-from .records import Line
+from .outline import CONTENTS_TITLE, contents_entries, contents_pages, depths_from_body, place_headings
+from .records import Heading, Line
 
-DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|…+\s*\d+\s*$")
 PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*$", re.I)
-BULLET = re.compile(r"^\s*[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7\u2013\u2014o\-\*]\s+")
+# Bullets, including the private-use glyphs of symbol fonts (Wingdings, Symbol) that Word-made PDFs carry.
+BULLET = re.compile(r"^\s*[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7\u2013\u2014o\-\*\ue000-\uf8ff]\s+")
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
                         "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00ad": "", "\u200b": "",
                         "\ufeff": ""})
 NUMBERED_START = re.compile(r"^\d{1,4}\.\s+\S")
+LABEL_START = re.compile(r"^(\d{1,4}\.|(\d{1,3}|[A-Z])\.\d{1,3}\.?)\s+\S")
 HEADER_ZONE = 0.12  # top or bottom share of a page where running headers and footers sit
 
 
@@ -41,14 +43,10 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def drop_front_matter(lines: list[Line]) -> list[Line]:
-    """Drop contents pages (lines with dot leaders ending in page numbers) and
-    every page before them (the cover)."""
-    by_page = Counter(ln.page for ln in lines if DOT_LEADER.search(ln.text))
-    contents = {p for p, n in by_page.items() if n >= 2}
-    if not contents:
-        return lines
-    last = max(contents)
+def drop_front_matter(lines: list[Line], contents: set[int], first_page: int = 1) -> list[Line]:
+    """Drop the contents pages and every page before them (the cover), and any
+    page before ``first_page`` (where the document's own map starts)."""
+    last = max(contents | {first_page - 1}) if contents else first_page - 1
     return [ln for ln in lines if ln.page is None or ln.page > last]
 
 
@@ -103,11 +101,38 @@ def split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
         return lines, []
     body, notes = [], []
     for ln in lines:
-        if ln.size and ln.size < 0.85 * size and ln.top > 0.5 and not ln.style:
+        # A line that opens with a paragraph label ("290.") is body text even when a
+        # superscript marker inside it drags its measured size down.
+        if ln.size and ln.size < 0.85 * size and ln.top > 0.5 and not ln.style and not LABEL_START.match(ln.text):
             notes.append(ln)
         else:
             body.append(ln)
     return body, notes
+
+
+def looks_like_heading(ln: Line, size: float) -> bool:
+    """Set apart by type, short, and not a sentence: a bold line that ends with
+    a full stop or starts in lower case is body text, not a heading."""
+    if len(ln.text) > 150 or re.match(r"^\d+(\.\d+)*\.?\s", ln.text) or ln.text[:1].islower():
+        return False
+    if ln.text.rstrip().endswith((".", ",", ";")) and not ln.text.rstrip().endswith("etc."):
+        return False
+    return ln.size > size * 1.08 or (ln.bold and len(ln.text.split()) <= 14)
+
+
+def merge_wrapped_headings(lines: list[Line]) -> list[Line]:
+    """A heading printed over two lines (same style and size, one after the
+    other on a page) is one heading."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (prev and ln.style and ln.style == prev.style and ln.style in ("heading", "section", "subsection")
+                and ln.page == prev.page and abs(ln.size - prev.size) < 0.5 and ln.bold == prev.bold
+                and not re.search(r"[.:;?!]$", prev.text) and (not ln.top or not prev.top or ln.top - prev.top < 0.06)):
+            prev.text = f"{prev.text} {ln.text}"
+            continue
+        out.append(ln)
+    return out
 
 
 def label_headings(lines: list[Line]) -> list[Line]:
@@ -127,7 +152,7 @@ def label_headings(lines: list[Line]) -> list[Line]:
     below = [s for s in heading_sizes if top is None or s < top]
     section_size = below[0] if below else None
     for ln in lines:
-        if ln.style or len(ln.text) > 150:
+        if ln.style or not looks_like_heading(ln, size):
             continue
         if ln.size > size * 1.08:
             if top is not None and ln.size >= top:
@@ -136,22 +161,51 @@ def label_headings(lines: list[Line]) -> list[Line]:
                 ln.style = "section"
             else:
                 ln.style = "subsection"
-        elif ln.bold and len(ln.text.split()) <= 14 and not re.match(r"^\d+\.", ln.text):
+        else:
             ln.style = "subsection" if section_size else "section"
+    return merge_wrapped_headings(lines)
+
+
+def demote_minor_headings(lines: list[Line]) -> list[Line]:
+    """With the document's own map in hand, a heading-like line it does not
+    list starts a paragraph of its own instead of becoming a section: run-in
+    headings and bold sentences stay in the text without breaking citations."""
+    size = body_size(lines)
+    for ln in lines:
+        if not ln.style and size and looks_like_heading(ln, size):
+            ln.style = "para"
     return lines
 
 
-def clean(lines: list[Line], fmt: str) -> tuple[list[Line], list[Line]]:
+def navigate(lines: list[Line], outline: list[Heading], page_count: int) -> tuple[list[Line], bool]:
+    """Drop the cover and contents pages and mark headings from the document's
+    own map: the PDF outline, else the contents page. Returns the lines and
+    whether a map was used (when not, typography decides later)."""
+    contents = contents_pages(lines, outline, page_count)
+    headings = [h for h in outline if not CONTENTS_TITLE.match(h.title.strip())]
+    if not headings and contents:
+        headings = contents_entries(lines, contents)
+    first = min((h.page for h in headings if h.source == "outline"), default=1)
+    lines = drop_front_matter(lines, contents, first)
+    if headings and headings[0].source == "contents":
+        headings = depths_from_body(lines, headings, body_size(lines))
+    if len(headings) < 2:
+        return lines, False
+    return place_headings(lines, headings, body_size(lines)), True
+
+
+def clean(lines: list[Line], fmt: str, outline: list[Heading] | None = None,
+          page_count: int = 0) -> tuple[list[Line], list[Line]]:
     """Cleaned body lines and the footnotes taken out of them."""
     for ln in lines:
         ln.text = normalise(ln.text)
     lines = [ln for ln in lines if ln.text]
     notes: list[Line] = []
     if fmt == "pdf":
-        lines = drop_front_matter(lines)
         lines = drop_running_lines(lines)
         lines, notes = split_footnotes(lines)
-        lines = label_headings(lines)
+        lines, mapped = navigate(lines, outline or [], page_count or max((ln.page or 0 for ln in lines), default=0))
+        lines = demote_minor_headings(lines) if mapped else label_headings(lines)
     for ln in lines:
         if not ln.style and BULLET.match(ln.text):
             ln.style = "bullet"

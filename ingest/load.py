@@ -13,7 +13,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from .records import DocMeta, Document, IngestError, Line, file_sha256, slugify
+from .outline import read_outline
+from .records import DocMeta, Document, Heading, IngestError, Line, file_sha256, slugify
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def guess_meta(path: Path, sources: dict[str, dict], title: str = "") -> DocMeta
 
 # ---------------------------------------------------------------- PDF
 
-def _pdf_lines(path: Path) -> tuple[list[Line], int, str]:
+def _pdf_lines(path: Path) -> tuple[list[Line], int, str, list[Heading]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -92,7 +93,7 @@ def _pdf_lines(path: Path) -> tuple[list[Line], int, str]:
             log.warning("%s: page %d could not be read (%s); it is skipped", path, number, type(e).__name__)
     if not any(ln.text.strip() for ln in lines):
         raise IngestError(f"{path}: the PDF has no text layer (scanned?); run it through OCR first, then rebuild")
-    return lines, len(pages), title
+    return lines, len(pages), title, read_outline(reader)
 
 
 def _page_lines(page, number: int) -> list[Line]:
@@ -108,7 +109,7 @@ def _page_lines(page, number: int) -> list[Line]:
     except Exception:  # noqa: BLE001
         height = 842.0
     chars: list[str] = []
-    styles: list[tuple[float, bool, float]] = []
+    styles: list[tuple[float, bool, float, float]] = []
 
     def visit(text, cm, tm, font_dict, font_size):
         if not text:
@@ -118,9 +119,10 @@ def _page_lines(page, number: int) -> list[Line]:
         base = str((font_dict or {}).get("/BaseFont", ""))
         bold = "bold" in base.lower() or "black" in base.lower()
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         top = min(max(1.0 - y / height, 0.0), 1.0)
         chars.append(text)
-        styles.extend([(size, bold, top)] * len(text))
+        styles.extend([(size, bold, top, round(x, 1))] * len(text))
 
     page.extract_text(visitor_text=visit)
     text = "".join(chars)
@@ -139,7 +141,35 @@ def _page_lines(page, number: int) -> list[Line]:
         # Characters far smaller than the line's body size are footnote markers.
         small = {i for i, (ch, s) in enumerate(zip(raw, span)) if size and s[0] and s[0] < 0.75 * size}
         clean = "".join(ch for i, ch in enumerate(raw) if i not in small) if small and len(small) < len(raw) else raw
-        out.append(Line(clean, page=number, size=size, bold=bold, top=max(tops) if tops else 0.0))
+        clean = _join_drop_capital(clean, span, size)
+        out.append(Line(clean, page=number, size=size, bold=bold, top=max(tops) if tops else 0.0,
+                        left=visible[0][3] if visible else 0.0))
+    return _merge_drop_capital_lines(out)
+
+
+def _join_drop_capital(text: str, span: list, size: float) -> str:
+    """"G overning" → "Governing": a first letter set far larger than the line
+    (a drop capital) is printed apart from the rest of its word."""
+    m = re.match(r"^(\s*)([A-Z])\s+([a-z])", text)
+    if not m or not size or not span:
+        return text
+    first = span[len(m.group(1))][0] if len(span) > len(m.group(1)) else 0
+    if first >= 1.5 * size and m.group(2) not in ("A", "I"):
+        return m.group(1) + m.group(2) + text[m.end(2):].lstrip()
+    return text
+
+
+def _merge_drop_capital_lines(lines: list[Line]) -> list[Line]:
+    """A drop capital extracted as a line of its own joins the line that follows."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (prev and re.fullmatch(r"\s*[A-Z]\s*", prev.text) and ln.text[:1].islower()
+                and prev.size >= 1.5 * (ln.size or 1)):
+            out[-1] = Line(prev.text.strip() + ln.text, page=ln.page, size=ln.size, bold=ln.bold, top=ln.top,
+                           left=prev.left)
+        else:
+            out.append(ln)
     return out
 
 
@@ -301,9 +331,9 @@ def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
         raise IngestError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
 
     if fmt == "pdf":
-        lines, pages, title = _pdf_lines(path)
+        lines, pages, title, outline = _pdf_lines(path)
         meta = guess_meta(path, sources, title)
-        return Document(meta, path, sha, fmt, lines, pages)
+        return Document(meta, path, sha, fmt, lines, pages, outline)
 
     try:
         raw = read_text(path)

@@ -56,6 +56,23 @@ class Line:
     size: float = 0.0  # font size where known (PDF)
     bold: bool = False
     top: float = 0.0  # distance from the top of the page, 0..1, where known
+    left: float = 0.0  # x of the line's first character in points, where known (PDF)
+    # Heading depth given by the document's own navigation (outline or contents
+    # page): 0 = chapter, 1.. = section levels; -1 when not a navigation heading.
+    level: int = -1
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One entry of a document's own map: a PDF bookmark or a contents-page line.
+
+    ``page`` is 1-based; ``depth`` 0 is the top level (chapter, part, annex).
+    """
+
+    depth: int
+    title: str
+    page: int
+    source: str = "outline"  # "outline" or "contents"
 
 
 @dataclass
@@ -66,19 +83,23 @@ class Document:
     fmt: str  # pdf, html, md, txt
     lines: list[Line] = field(default_factory=list)
     pages: int = 0
+    # The document's own navigation (PDF bookmarks), in reading order; empty
+    # when the file has none. The cleaner falls back to the contents page.
+    outline: list[Heading] = field(default_factory=list)
 
 
 @dataclass
 class Paragraph:
     text: str
-    chapter_number: str  # "3", "A" for an appendix, "0" for the introduction
+    chapter_number: str  # as printed: "3", "one", "A"; "0" for an untitled introduction, "" when unnumbered
     chapter_title: str
     section: tuple[str, ...]
-    number: int | None = None  # the guidance's own paragraph number
+    label: str | None = None  # the paragraph number as printed: "113", "4.12", "A.3"
     page: int | None = None
     page_end: int | None = None
     start: int = 0  # character offsets into the cleaned document text
     end: int = 0
+    chapter_kind: str = "chapter"  # the printed word: chapter, part, annex, appendix, section; "" if none
 
 
 @dataclass
@@ -88,12 +109,13 @@ class Chunk:
     chapter_number: str
     chapter_title: str
     section: tuple[str, ...]
-    paragraphs: tuple[int, ...]
+    paragraphs: tuple[str, ...]  # paragraph labels as printed ("113", "4.12")
     pages: tuple[int, ...]  # (first, last) or () where the source has no pages
     text: str
     start: int
     end: int
     header: str = ""
+    chapter_kind: str = "chapter"
 
     @property
     def embed_text(self) -> str:
@@ -115,7 +137,7 @@ class Chunk:
         d = dict(d)
         d["meta"] = DocMeta(**d["meta"])
         d["section"] = tuple(d["section"])
-        d["paragraphs"] = tuple(d["paragraphs"])
+        d["paragraphs"] = tuple(str(p) for p in d["paragraphs"])  # indexes built before labels were strings
         d["pages"] = tuple(d["pages"])
         return cls(**d)
 

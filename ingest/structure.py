@@ -1,11 +1,16 @@
 """Structure: cleaned lines → chapters → sections → paragraphs.
 
 The guidance is cited by chapter, section and numbered paragraph, so those are
-recovered as they are printed: "Chapter 3: Providing help, support and
-protection" (or with a dash), appendices, an untitled introduction before
-chapter 1, section headings, and paragraphs that start "113." at the start of a
-line. Paragraph numbers only count when they continue the sequence, so a
-numbered list inside a paragraph is not mistaken for new paragraphs.
+recovered as the document prints them:
+
+- top levels in the publisher's own words — "Chapter 3: …", "Part one: …",
+  "Annex A: …", "Appendix B …", or unnumbered ("Summary", "Further
+  information") — from the document's map (``ingest.outline``) when it has
+  one, else from their wording and type;
+- sections as a path of headings, deepest last;
+- paragraph labels as printed — "113", "4.12", "A.3" — kept as strings. A label
+  only counts when it continues the document's numbering, so a numbered list
+  inside a paragraph is not mistaken for new paragraphs.
 """
 
 from __future__ import annotations
@@ -15,14 +20,17 @@ from dataclasses import dataclass, field
 
 from .records import DocMeta, Line, Paragraph
 
-CHAPTER = re.compile(r"^chapter\s+(\d{1,2}|[ivx]{1,5})\b\s*[:.\u2013\u2014-]?\s*(.*)$", re.I)
-APPENDIX = re.compile(r"^(?:appendix|annex)\s+([a-z0-9]{1,3})\b\s*[:.\u2013\u2014-]?\s*(.*)$", re.I)
-NUMBERED = re.compile(r"^(\d{1,4})\.\s+(\S.*)$")
+WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+DESIGNATOR = re.compile(
+    r"^(?P<kind>chapter|part|annex|appendix|section)\s+(?P<num>\d{1,2}|[ivx]{1,5}|[a-z]|"
+    + "|".join(WORD_NUMBERS) + r")\b\s*[:.\u2013\u2014-]?\s*(?P<title>.*)$", re.I)
+SIMPLE = re.compile(r"^(\d{1,4})\.\s+(\S.*)$")
+DOTTED = re.compile(r"^((?:\d{1,3}|[A-Z])\.\d{1,3})\.?\s+(\S.*)$")
 NO_HYPHEN_JOIN = {"multi", "non", "co", "pre", "post", "self", "well", "inter", "sub", "cross", "anti", "ex",
                   "over", "under", "long", "short", "full", "part", "re", "semi", "child", "family", "year",
-                  "high", "low", "face", "inter", "extra", "intra", "cyber", "e"}
+                  "high", "low", "face", "extra", "intra", "cyber", "e"}
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-MAX_PARA_GAP = 25  # a "number." further ahead than this is a list item, not a paragraph
+MAX_PARA_GAP = 25  # a label further ahead than this is a list item, not a paragraph
 
 
 def join_lines(a: str, b: str) -> str:
@@ -37,37 +45,134 @@ def join_lines(a: str, b: str) -> str:
     return f"{a} {b}"
 
 
-def _chapter_of(line: Line, heading_like: bool) -> tuple[str, str] | None:
+def designator(text: str) -> tuple[str, str, str] | None:
+    """("part", "one", "Safeguarding information…") for "Part one: Safeguarding…".
+
+    Chapter numbers in roman numerals become digits (the notes and the 2018
+    edition cite "Ch 3"); every other designator keeps its printed form.
+    """
+    m = DESIGNATOR.match(text.strip())
+    if not m:
+        return None
+    kind, num = m.group("kind").lower(), m.group("num")
+    if kind == "chapter" and num.lower() in ROMAN:
+        num = str(ROMAN[num.lower()])
+    elif kind == "chapter" and num.lower() in WORD_NUMBERS:
+        num = str(WORD_NUMBERS.index(num.lower()) + 1)
+    elif len(num) == 1 and num.isalpha():
+        num = num.upper()
+    else:
+        num = num.lower() if not num.isdigit() else num
+    return kind, num, m.group("title").strip()
+
+
+def _legacy_chapter(line: Line, heading_like: bool) -> tuple[str, str, str] | None:
+    """A chapter found by wording alone (documents without a map): a short
+    line "Chapter 3: …", "Appendix A …" or "Annex B …"."""
     text = line.text
     short = len(text.split()) <= 16 and not text.endswith((".", ";", ","))
     if not (heading_like or short):
         return None
-    m = CHAPTER.match(text)
-    if m:
-        num = m.group(1).lower()
-        return str(ROMAN.get(num, num)), m.group(2).strip()
-    m = APPENDIX.match(text)
-    if m:
-        return m.group(1).upper(), m.group(2).strip()
+    found = designator(text)
+    if found and found[0] in ("chapter", "appendix", "annex"):
+        return found
     return None
+
+
+def label_scheme(lines: list[Line]) -> str:
+    """"dotted" when the document numbers paragraphs per chapter ("4.12."),
+    else "simple" ("113."). Decided once per document by which form is
+    printed more often at line starts."""
+    simple = dotted = 0
+    for ln in lines:
+        if ln.style not in ("", "para"):
+            continue
+        if DOTTED.match(ln.text) and ln.text[:1].isdigit():
+            dotted += 1
+        elif SIMPLE.match(ln.text):
+            simple += 1
+    return "dotted" if dotted >= 3 and dotted > simple else "simple"
+
+
+def _parts(label: str) -> tuple[str, int]:
+    major, _, minor = label.partition(".")
+    return major, int(minor)
+
+
+def continues(label: str, last: str | None, new_chapter: bool) -> bool:
+    """Whether ``label`` is the next paragraph rather than a list item.
+
+    "113" must follow the last number within ``MAX_PARA_GAP``; "4.12" must
+    follow "4.11" the same way, or open a later chapter ("5.1"); "A.1" opens
+    an annex. A document whose numbering restarts in an annex may restart at
+    "1" where a chapter begins.
+    """
+    if "." not in label:
+        n = int(label)
+        prev = int(last) if last and last.isdigit() else 0
+        return prev < n <= prev + MAX_PARA_GAP or (new_chapter and n <= 2 and prev > 0)
+    major, minor = _parts(label)
+    if not last or "." not in last:
+        return minor <= 2 and (major.isalpha() or int(major) <= 3 or new_chapter)
+    last_major, last_minor = _parts(last)
+    if major == last_major:
+        return last_minor < minor <= last_minor + MAX_PARA_GAP
+    if minor > 2 or (minor == 2 and not new_chapter):
+        return False  # "4.2 of the Regulations" wrapped to a line start does not open chapter 4
+    if major.isdigit() and last_major.isdigit():
+        return int(last_major) < int(major) <= int(last_major) + 3
+    return major.isalpha() and (last_major.isdigit() or major > last_major)
+
+
+def match_label(text: str, scheme: str) -> tuple[str, str] | None:
+    """(label, rest of the line) when a line opens with a paragraph label."""
+    m = DOTTED.match(text)
+    # A paragraph opens with a capital, a quote or a bracket; "4.2 of the …" is a
+    # reference that wrapped onto a new line.
+    if m and (scheme == "dotted" or m.group(1)[:1].isalpha()) and re.match(r"[A-Z0-9(\[\"'\u2018\u201c]", m.group(2)):
+        return m.group(1), m.group(2)
+    m = SIMPLE.match(text) if scheme == "simple" else None
+    return (str(int(m.group(1))), m.group(2)) if m else None
 
 
 @dataclass
 class _State:
     chapter_number: str = "0"
     chapter_title: str = "Introduction"
+    chapter_kind: str = "chapter"
     section: list[str] = field(default_factory=list)
-    last_number: int = 0
+    last_label: str | None = None
+    new_chapter: bool = False
     awaiting_title: bool = False
+
+    def enter_chapter(self, kind: str, number: str, title: str) -> None:
+        self.chapter_kind, self.chapter_number, self.chapter_title = kind, number, title
+        self.section = []
+        self.new_chapter = True
+        self.awaiting_title = not title and bool(number)
+
+
+def _chapter_from_line(ln: Line, mapped: bool) -> tuple[str, str, str]:
+    """(kind, number, title) for a line styled as a chapter."""
+    found = designator(ln.text)
+    if found:
+        return found
+    if mapped:
+        return "", "", ln.text  # an unnumbered top level: "Summary", "Further information"
+    if ln.text.lower().startswith("introduction"):
+        return "chapter", "0", ln.text
+    return "chapter", re.sub(r"[^A-Za-z0-9]+", "-", ln.text)[:40].strip("-"), ln.text
 
 
 def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], str]:
-    """Paragraphs with their chapter, section, number and page, and the cleaned
+    """Paragraphs with their chapter, section, label and page, and the cleaned
     document text their character offsets point into."""
     st = _State()
     if meta.covers_chapter:
         st.chapter_number = meta.covers_chapter
         st.chapter_title = meta.covers_chapter_title or meta.title
+    mapped = any(ln.level >= 0 for ln in lines)
+    scheme = label_scheme(lines)
     paras: list[Paragraph] = []
     out: list[str] = []  # pieces of the cleaned document text
     pos = 0
@@ -89,43 +194,36 @@ def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], 
             text = cur["text"].strip()
             start, end = emit(text)
             paras.append(Paragraph(text=text, chapter_number=st.chapter_number, chapter_title=st.chapter_title,
-                                   section=tuple(st.section), number=cur["number"], page=cur["page"],
-                                   page_end=cur["page_end"], start=start, end=end))
+                                   section=tuple(st.section), label=cur["label"], page=cur["page"],
+                                   page_end=cur["page_end"], start=start, end=end, chapter_kind=st.chapter_kind))
         cur = None
 
-    def start_para(text: str, number: int | None, page: int | None):
+    def start_para(text: str, label: str | None, page: int | None):
         nonlocal cur
         flush()
-        cur = {"text": text, "number": number, "page": page, "page_end": page}
+        cur = {"text": text, "label": label, "page": page, "page_end": page}
 
     for ln in lines:
         style = ln.style
         heading_like = style in ("heading", "chapter", "section", "subsection")
         chapter = None
         if style == "txt-heading":  # a short plain-text block: a chapter or a section heading
-            style = "heading" if _chapter_of(ln, True) else "section"
+            style = "heading" if _legacy_chapter(ln, True) else "section"
             heading_like = True
-        if style in ("heading", "chapter", "") and not meta.covers_chapter:
-            chapter = _chapter_of(ln, heading_like)
+        if not mapped and style in ("heading", "chapter", "") and not meta.covers_chapter:
+            chapter = _legacy_chapter(ln, heading_like)
         if chapter or style == "chapter":
             flush()
-            if chapter:
-                st.chapter_number, st.chapter_title = chapter
-            else:  # an HTML/Markdown chapter heading without "Chapter N"
-                if ln.text.lower().startswith("introduction"):
-                    st.chapter_number = "0"
-                else:
-                    st.chapter_number = re.sub(r"[^A-Za-z0-9]+", "-", ln.text)[:40].strip("-")
-                st.chapter_title = ln.text
-            st.awaiting_title = not st.chapter_title
-            st.section = []
+            st.enter_chapter(*(chapter or _chapter_from_line(ln, mapped)))
             emit(ln.text)
             continue
         if heading_like:
             flush()
-            if st.awaiting_title:
+            if st.awaiting_title and ln.level < 0:
                 st.chapter_title = ln.text
                 st.awaiting_title = False
+            elif ln.level >= 1:  # a section from the document's map: its depth is known
+                st.section = st.section[:ln.level - 1] + [ln.text]
             elif style == "heading" and ln.text.lower() == "introduction" and st.chapter_number == "0":
                 st.chapter_title = "Introduction"
             elif style == "subsection" and st.section:
@@ -142,10 +240,10 @@ def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], 
             cur["text"] += "\n\u2022 " + ln.text
             cur["page_end"] = ln.page or cur["page_end"]
             continue
-        m = NUMBERED.match(ln.text) if style in ("", "para") else None
-        if m and st.last_number < int(m.group(1)) <= st.last_number + MAX_PARA_GAP:
-            st.last_number = int(m.group(1))
-            start_para(m.group(2), st.last_number, ln.page)
+        found = match_label(ln.text, scheme) if style in ("", "para") else None
+        if found and continues(found[0], st.last_label, st.new_chapter):
+            st.last_label, st.new_chapter = found[0], False
+            start_para(found[1], found[0], ln.page)
             continue
         if style == "para":  # markup gives paragraph boundaries
             start_para(ln.text, None, ln.page)

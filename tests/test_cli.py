@@ -46,7 +46,7 @@ def test_ask_json_contract(cli_env):
     d = json.loads(p.stdout)
     assert d["answer"]["abstained"] is False and len(d["hits"]) == 3
     assert d["hits"][0]["citation"]["doc_id"] == "sample-guidance"
-    assert d["hits"][0]["citation"]["paragraphs"] == [10, 11]
+    assert d["hits"][0]["citation"]["paragraphs"] == ["10", "11"]
     assert d["answer"]["key_points"][0]["citation"]["label"]
     assert "total_ms" in d["timings_ms"]
 

@@ -142,7 +142,7 @@ def test_each_bad_file_gets_one_line_naming_it(hostile):
 def test_structure_survives_layout_oddities(hostile):
     folder, _ = hostile
     big = ingest_file(folder / "two-hundred-pages.pdf")
-    assert [p.number for p in big.paragraphs] == list(range(1, 201))
+    assert [p.label for p in big.paragraphs] == [str(n) for n in range(1, 201)]
     assert [p.page for p in big.paragraphs] == list(range(1, 201))
     cols = ingest_file(folder / "two-columns.pdf")
     text = " ".join(p.text for p in cols.paragraphs)
@@ -150,7 +150,7 @@ def test_structure_survives_layout_oddities(hostile):
     html = ingest_file(folder / "hostile.html")
     text = " ".join(p.text for p in html.paragraphs)
     assert "alert" not in text and "steal" not in text and "evil" not in text
-    assert [p.number for p in html.paragraphs] == [1, 2]
+    assert [p.label for p in html.paragraphs] == ["1", "2"]
 
 
 def test_discover_survives_symlink_loops_and_missing_paths(hostile, tmp_path):

@@ -12,14 +12,14 @@ from wtkb.config import PROJECT_ROOT
 def test_govuk_html_structure(sample_corpus):
     r = ingest_file(sample_corpus / "sample-html.html")
     assert r.document.meta.title == "Sample HTML guidance"
-    by_num = {p.number: p for p in r.paragraphs if p.number}
+    by_num = {int(p.label): p for p in r.paragraphs if p.label}
     assert sorted(by_num) == [1, 2, 3, 4]
     assert (by_num[1].chapter_number, by_num[1].chapter_title, by_num[1].section) == \
         ("1", "Early support", ("Offering help early",))
     assert by_num[3].section == ("Recording consent",)
     assert (by_num[4].chapter_number, by_num[4].chapter_title) == ("2", "Reviews")
     assert by_num[2].text.endswith("\u2022 about what is going well;\n\u2022 about what support they would accept.")
-    intro = [p for p in r.paragraphs if p.number is None]
+    intro = [p for p in r.paragraphs if p.label is None]
     assert intro and intro[0].chapter_number == "0" and intro[0].chapter_title == "Introduction"
     everything = " ".join(c.text for c in r.chunks)
     for junk in ("must not be indexed", "GOV.UK navigation", "Footer links"):
@@ -35,7 +35,7 @@ def test_markdown_note_with_front_matter(sample_corpus):
     sections = [p.section for p in r.paragraphs]
     assert sections == [("Strategy discussions",), ("Strategy discussions", "Recording the outcome"),
                         ("Section 47 enquiries",)]
-    assert all(p.chapter_number == "3" and p.number is None for p in r.paragraphs)
+    assert all(p.chapter_number == "3" and p.label is None for p in r.paragraphs)
     assert r.paragraphs[0].text.endswith("\u2022 who attends;\n\u2022 what is decided.")
     ids = [c.chunk_id for c in r.chunks]
     assert ids == ["note-sample:ch3/strategy-discussions#1",
@@ -48,8 +48,8 @@ def test_plain_text_chapters_and_numbers(tmp_path):
     f.write_text("Chapter 1: Plain start\n\nKeeping records\n\n1. Records are kept safely and shared "
                  "only with those who need them.\n\n2. Each record is dated.\n", encoding="cp1252")
     r = ingest_file(f)
-    assert [(p.number, p.chapter_number, p.section) for p in r.paragraphs] == \
-        [(1, "1", ("Keeping records",)), (2, "1", ("Keeping records",))]
+    assert [(p.label, p.chapter_number, p.section) for p in r.paragraphs] == \
+        [("1", "1", ("Keeping records",)), ("2", "1", ("Keeping records",))]
 
 
 def test_windows_1252_and_utf16_text_decode(tmp_path):

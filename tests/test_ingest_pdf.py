@@ -16,7 +16,7 @@ def ingested(fixture_pdf):
 
 def test_paragraph_numbers_chapters_sections_and_pages(ingested):
     result, key = ingested
-    numbered = {p.number: p for p in result.paragraphs if p.number is not None}
+    numbered = {int(p.label): p for p in result.paragraphs if p.label is not None}
     assert sorted(numbered) == sorted(key["paragraphs"])
     for n, expected in key["paragraphs"].items():
         p = numbered[n]
@@ -28,7 +28,7 @@ def test_paragraph_numbers_chapters_sections_and_pages(ingested):
 
 def test_paragraph_text_is_clean(ingested):
     result, key = ingested
-    numbered = {p.number: p for p in result.paragraphs if p.number is not None}
+    numbered = {int(p.label): p for p in result.paragraphs if p.label is not None}
     for n, expected in key["paragraphs"].items():
         want = expected["text"].replace("\u2019", "'")
         assert numbered[n].text == want, n
@@ -43,7 +43,7 @@ def test_hyphenated_word_repaired_and_quotes_normalised(ingested):
 
 def test_bullets_stay_with_their_paragraph(ingested):
     result, _ = ingested
-    p2 = next(p for p in result.paragraphs if p.number == 2)
+    p2 = next(p for p in result.paragraphs if p.label == "2")
     assert p2.text.count("\n\u2022 ") == 3
     assert p2.text.startswith("When a concern is raised")
 
@@ -59,19 +59,19 @@ def test_no_layout_text_in_chunks(ingested):
             assert not line.strip().isdigit(), "a bare page number leaked into a chunk"
     assert any(key["footnote"] in f for f in result.footnotes)
     # The footnote marker "1" after "service" is gone from the body.
-    assert "the service tell it more" in next(p.text for p in result.paragraphs if p.number == 5)
+    assert "the service tell it more" in next(p.text for p in result.paragraphs if p.label == "5")
 
 
 def test_chunks_never_cross_sections_and_cite_pages(ingested):
     result, key = ingested
     for c in result.chunks:
         for n in c.paragraphs:
-            assert key["paragraphs"][n]["section"] == c.section[0]
-            assert key["paragraphs"][n]["chapter"] == c.chapter_number
+            assert key["paragraphs"][int(n)]["section"] == c.section[0]
+            assert key["paragraphs"][int(n)]["chapter"] == c.chapter_number
         assert c.pages and c.pages[0] <= c.pages[-1]
         assert approx_tokens(c.embed_text) <= 240 + 8
     # Paragraph 8 crosses a page break: its chunks cite both pages.
-    p8 = [c for c in result.chunks if 8 in c.paragraphs]
+    p8 = [c for c in result.chunks if "8" in c.paragraphs]
     assert p8 and p8[0].pages == (key["paragraphs"][8]["page"], key["paragraphs"][8]["page"] + 1)
 
 

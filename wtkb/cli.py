@@ -251,5 +251,7 @@ def evaluate(
     return report
 
 
+from wtkb import cli_browse  # noqa: E402,F401 - registers `chunks` and `outline` on the app
+
 if __name__ == "__main__":  # pragma: no cover
     app()
