@@ -113,9 +113,11 @@ def split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
 def looks_like_heading(ln: Line, size: float) -> bool:
     """Set apart by type, short, and not a sentence: a bold line that ends with
     a full stop or starts in lower case is body text, not a heading."""
-    if len(ln.text) > 150 or re.match(r"^\d+(\.\d+)*\.?\s", ln.text) or ln.text[:1].islower():
+    numbered = re.match(r"^\d+(\.\d+)*\.?\s", ln.text) and not (ln.size > size * 1.08 and len(ln.text.split()) <= 12)
+    if (len(ln.text) > 150 or numbered or ln.text[:1].islower()
+            or BULLET.match(ln.text) or not re.search(r"[A-Za-z]{2}", ln.text)):
         return False
-    if ln.text.rstrip().endswith((".", ",", ";")) and not ln.text.rstrip().endswith("etc."):
+    if ln.text.rstrip().endswith((".", ",", ";", ":")) and not ln.text.rstrip().endswith("etc."):
         return False
     return ln.size > size * 1.08 or (ln.bold and len(ln.text.split()) <= 14)
 
@@ -127,7 +129,7 @@ def merge_wrapped_headings(lines: list[Line]) -> list[Line]:
     for ln in lines:
         prev = out[-1] if out else None
         if (prev and ln.style and ln.style == prev.style and ln.style in ("heading", "section", "subsection")
-                and ln.page == prev.page and abs(ln.size - prev.size) < 0.5 and ln.bold == prev.bold
+                and ln.page == prev.page and abs(ln.size - prev.size) < 0.5 and ln.bold == prev.bold and ln.level == prev.level
                 and not re.search(r"[.:;?!]$", prev.text) and (not ln.top or not prev.top or ln.top - prev.top < 0.06)):
             prev.text = f"{prev.text} {ln.text}"
             continue
@@ -163,7 +165,7 @@ def label_headings(lines: list[Line]) -> list[Line]:
                 ln.style = "subsection"
         else:
             ln.style = "subsection" if section_size else "section"
-    return merge_wrapped_headings(lines)
+    return unmark_sentences(merge_wrapped_headings(lines))
 
 
 def demote_minor_headings(lines: list[Line]) -> list[Line]:
@@ -174,6 +176,33 @@ def demote_minor_headings(lines: list[Line]) -> list[Line]:
     for ln in lines:
         if not ln.style and size and looks_like_heading(ln, size):
             ln.style = "para"
+    return lines
+
+
+def headings_below(lines: list[Line], depth: int) -> list[Line]:
+    """Sections the contents page does not list, from typography.
+
+    A contents page often lists only chapters, or chapters and their first
+    level; headings deeper than that are still set apart by type. Each
+    distinct heading size below the listed levels becomes one level deeper,
+    largest first; bold at body size is the deepest.
+    """
+    size = body_size(lines)
+    found = [ln for ln in lines if not ln.style and size and looks_like_heading(ln, size)]
+    ranks = sorted({round(ln.size) for ln in found if ln.size > size * 1.08}, reverse=True)
+    for ln in found:
+        rank = ranks.index(round(ln.size)) if round(ln.size) in ranks and ln.size > size * 1.08 else len(ranks)
+        ln.style, ln.level = "section", depth + 1 + rank
+    return unmark_sentences(merge_wrapped_headings(lines), depth + 1)
+
+
+def unmark_sentences(lines: list[Line], min_level: int = -1) -> list[Line]:
+    """A bold run of several lines that reads as a sentence once joined (it ends
+    with a full stop, or runs past 20 words) is a call-out, not a heading."""
+    for ln in lines:
+        if ln.style in ("section", "subsection") and ln.level >= min_level and (
+                re.search(r"[.;,]$", ln.text) or len(ln.text.split()) > 20):
+            ln.style, ln.level = "para", -1
     return lines
 
 
@@ -191,7 +220,10 @@ def navigate(lines: list[Line], outline: list[Heading], page_count: int) -> tupl
         headings = depths_from_body(lines, headings, body_size(lines))
     if len(headings) < 2:
         return lines, False
-    return place_headings(lines, headings, body_size(lines)), True
+    lines = place_headings(lines, headings, body_size(lines))
+    if headings[0].source == "contents":
+        lines = headings_below(lines, max(h.depth for h in headings))
+    return lines, True
 
 
 def clean(lines: list[Line], fmt: str, outline: list[Heading] | None = None,

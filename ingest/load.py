@@ -175,7 +175,14 @@ def _merge_drop_capital_lines(lines: list[Line]) -> list[Line]:
 
 # ---------------------------------------------------------------- HTML
 
-_HTML_CHAPTER = re.compile(r"^(chapter\s+\d+|appendix\s+[a-z0-9]+|introduction)\b", re.I)
+_HTML_CHAPTER = re.compile(r"^(chapter\s+\d+|appendix\s+[a-z0-9]+|annex\s+[a-z0-9]+|part\s+\w+|introduction|\d{1,2}\.?\s)\b",
+                           re.I)
+MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))+\)")
+
+
+def strip_links(text: str) -> str:
+    """Markdown-style links read as their text: "[the guidance](https://…)" → "the guidance"."""
+    return MD_LINK.sub(r"\1", text)
 
 
 def _html_lines(path: Path, raw: str) -> tuple[list[Line], str]:
@@ -193,12 +200,21 @@ def _html_lines(path: Path, raw: str) -> tuple[list[Line], str]:
     title_tag = soup.find("h1") or soup.find("title")
     title = title_tag.get_text(" ", strip=True) if title_tag else ""
     body = soup.select_one(".govspeak") or soup.find("main") or soup.body or soup
+    # Footnotes are not part of the paragraphs that point to them.
+    for tag in body.select(".footnotes, div.footnotes, sup:has(a.footnote), a.footnote, sup[id^=fnref]"):
+        tag.decompose()
     lines: list[Line] = []
     has_h2_chapters = any(_HTML_CHAPTER.match(h.get_text(" ", strip=True)) for h in body.find_all("h2"))
-    for el in body.find_all(["h2", "h3", "h4", "p", "li"]):
-        text = el.get_text(" ", strip=True)
+    for el in body.find_all(["h2", "h3", "h4", "p", "li", "tr"]):
+        text = " ".join(el.get_text(" ", strip=True).split())  # a <br> inside a paragraph is a wrap, not a break
         if not text:
             continue
+        if el.name == "tr":  # a table row is a paragraph of its own, cells apart
+            cells = [c.get_text(" ", strip=True) for c in el.find_all(["th", "td"])]
+            lines.append(Line(" | ".join(c for c in cells if c), style="para"))
+            continue
+        if el.find_parent("table"):
+            continue  # read with its row
         if el.name == "li" and el.find(["p"]):
             continue  # its <p> children are visited on their own
         if el.name == "p" and el.find_parent("li"):
@@ -349,14 +365,17 @@ def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
         meta = _md_meta(path, fm, sources) if fm else guess_meta(path, sources)
         # A note that covers one chapter uses ## for sections; a free-standing
         # Markdown file uses # or ## for chapters.
-        lines = _md_lines(body, chapter_level=1 if meta.covers_chapter else 2)
+        lines = _md_lines(strip_links(body), chapter_level=1 if meta.covers_chapter else 2)
     else:
         # Plain text: blank lines separate blocks; each block is one line for
         # the structure finder, which recognises chapters and numbered paragraphs.
         blocks = re.split(r"\n\s*\n", raw.replace("\r\n", "\n"))
         lines = []
-        for block in (" ".join(b.split()) for b in blocks if b.strip()):
-            heading = len(block.split()) <= 12 and not re.search(r"[.;:,!?]$", block) and not block[:1].isdigit()
+        for block in (strip_links(" ".join(b.split())) for b in blocks if b.strip()):
+            # "1 Introduction" is a numbered heading; "1. Records are kept…" a numbered paragraph.
+            numbered_heading = re.match(r"^\d+(\.\d+)*\s+[A-Z]", block) is not None
+            heading = (len(block.split()) <= 12 and not re.search(r"[.;:,!?]$", block)
+                       and (not block[:1].isdigit() or numbered_heading))
             lines.append(Line(block, style="txt-heading" if heading else "para"))
         meta = guess_meta(path, sources)
     if not any(ln.text.strip() for ln in lines):

@@ -157,6 +157,9 @@ def _chapter_from_line(ln: Line, mapped: bool) -> tuple[str, str, str]:
     found = designator(ln.text)
     if found:
         return found
+    m = re.match(r"^(\d{1,2})\.?\s+(\S.*)$", ln.text)  # a numbered HTML heading: "1. A more reliable railway"
+    if m:
+        return "chapter", m.group(1), m.group(2)
     if mapped:
         return "", "", ln.text  # an unnumbered top level: "Summary", "Further information"
     if ln.text.lower().startswith("introduction"):
