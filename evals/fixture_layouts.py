@@ -1,0 +1,172 @@
+"""Generate PDFs laid out the way Department for Education guidance is, with an answer key.
+
+Real guidance cannot be bundled or fetched in tests, so this reproduces what
+real documents do that the first parser got wrong, in invented words:
+
+- top levels named "Part one: …", "Annex A: …", and unnumbered ("Summary");
+- a contents page with right-aligned page numbers and no dot leaders, one
+  entry wrapped onto a second line;
+- bookmarks (a PDF outline) for every heading, or none at all;
+- paragraphs numbered straight through ("12.") or per chapter ("4.12.");
+- a top-level heading wrapped over two lines, a section that starts mid-page,
+  a bold sentence in the body, a drop capital, a footnote marker on a heading.
+
+``build_layout(path, scheme=..., outline=...)`` writes the PDF and returns the
+key: every paragraph label with its top-level title, section and page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TITLE = "Keeping learners safe: sample statutory guidance"
+BOLD_SENTENCE = "Unless stated otherwise, every duty below applies to all settings."
+DROP_CAP_WORD = "Governing"
+
+
+@dataclass
+class Top:
+    printed: str  # as the heading and the contents print it
+    title: str  # the title a citation should carry
+    kind: str
+    number: str
+    sections: list[tuple[str, int]] = field(default_factory=list)  # (title, paragraphs)
+    intro: int = 0  # unnumbered paragraphs before the first section
+
+
+def tops(scheme: str) -> list[Top]:
+    long_title = ("Concerns or allegations about adults who work with learners, including supply "
+                  "staff, volunteers and contractors")
+    if scheme == "dotted":
+        return [
+            Top("Summary", "Summary", "", "", [("About this guidance", 0)], intro=2),
+            Top("Chapter 1: Arrangements within each setting", "Arrangements within each setting", "chapter", "1",
+                [("Policies and procedures", 4), ("The lead person", 5)]),
+            Top(f"Chapter 2: {long_title}", long_title, "chapter", "2",
+                [("First response", 6), ("Record keeping", 3)]),
+            Top("Chapter 3: Sharing information", "Sharing information", "chapter", "3",
+                [("When to share", 4)]),
+            Top("Annex A: Further sources", "Further sources", "annex", "A", [], intro=3),
+        ]
+    return [
+        Top("Summary", "Summary", "", "", [("About this guidance", 0)], intro=2),
+        Top("Part one: Information for all staff", "Information for all staff", "part", "one",
+            [("What staff should know", 5), ("What staff should do", 6)]),
+        Top(f"Part two: {long_title}", long_title, "part", "two",
+            [("The initial response", 7), ("Outcomes", 3)]),
+        Top("Part three: Recruiting safely", "Recruiting safely", "part", "three",
+            [("Checks before appointment", 5)]),
+        Top("Annex A: Further sources", "Further sources", "annex", "A", [], intro=3),
+    ]
+
+
+def _filler(topic: str, n: int) -> str:
+    base = [f"Staff who notice a change in a learner's behaviour around {topic} write down what they saw",
+            "and tell the lead person the same day, so that help is offered before a worry grows.",
+            "The lead person decides what happens next and records the reason for the decision.",
+            "Records are kept securely and shared only with those who need them to act."]
+    return " ".join(base[i % len(base)] for i in range(n))
+
+
+def build_layout(path: Path, scheme: str = "simple", outline: bool = True) -> dict:
+    """Write the PDF; return the answer key. ``scheme`` is "simple" or "dotted"."""
+    from fpdf import FPDF
+
+    key: dict = {"paragraphs": {}, "tops": [], "sections": [], "contents_pages": [2], "bold": BOLD_SENTENCE}
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=25)
+    pdf.set_title(TITLE)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 24)
+    pdf.ln(50)
+    pdf.multi_cell(0, 12, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    pdf.multi_cell(0, 8, "Sample statutory guidance for tests\nSeptember 2026", new_x="LMARGIN", new_y="NEXT")
+
+    def contents(pdf, sections):
+        pdf.set_font("Helvetica", "B", 18)
+        pdf.cell(0, 12, "Contents", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 12)
+        for s in sections:
+            text = s.name
+            if pdf.get_string_width(text) > 160:  # wrap a long entry onto a second line
+                cut = text.rfind(" ", 0, len(text) * 3 // 5)
+                pdf.cell(0, 7, text[:cut], new_x="LMARGIN", new_y="NEXT")
+                text = text[cut + 1:]
+            pdf.cell(170, 7, text)  # every level flush left, as DfE contents pages set them
+            pdf.cell(0, 7, str(s.page_number), align="R", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.add_page()
+    pdf.insert_toc_placeholder(contents, pages=1)
+    label = 0
+    for ci, top in enumerate(tops(scheme)):
+        pdf.add_page()
+        pdf.start_section(top.printed, level=0)
+        pdf.set_font("Helvetica", "B", 18)
+        pdf.multi_cell(0, 9, top.printed, new_x="LMARGIN", new_y="NEXT")
+        key["tops"].append({"printed": top.printed, "title": top.title, "kind": top.kind, "number": top.number,
+                            "page": pdf.page_no()})
+        if scheme == "dotted":
+            label = 0
+        for i in range(top.intro):
+            _para(pdf, _filler(top.title.lower(), 3), None)
+        for si, (sec, n) in enumerate(top.sections):
+            if pdf.will_page_break(40):
+                pdf.add_page()
+            pdf.ln(3)
+            pdf.start_section(sec, level=1)
+            pdf.set_font("Helvetica", "B", 14)
+            pdf.write(8, sec)
+            if ci == 1 and si == 0:  # a footnote marker printed on a heading
+                pdf.set_font("Helvetica", "", 7)
+                pdf.write(5, "2")
+            pdf.ln(9)
+            key["sections"].append(sec)
+            if ci == 1 and si == 0:
+                pdf.set_font("Helvetica", "B", 11)
+                pdf.multi_cell(0, 6, BOLD_SENTENCE, new_x="LMARGIN", new_y="NEXT")
+                _drop_cap(pdf, DROP_CAP_WORD, " bodies make sure that every adult knows who the lead person is.")
+            for _ in range(n):
+                label += 1
+                text_label = f"{ci}.{label}" if scheme == "dotted" else str(label)
+                page = _para(pdf, _filler(sec.lower(), 3 + label % 3), text_label)
+                key["paragraphs"][text_label] = {"top": top.title, "kind": top.kind, "number": top.number,
+                                                 "section": sec, "page": page}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    if not outline:
+        strip_outline(path)
+    key["pages"] = pdf.page_no()
+    return key
+
+
+def _para(pdf, text: str, label: str | None) -> int:
+    """One body paragraph; returns the page it starts on."""
+    pdf.set_font("Helvetica", "", 11)
+    if pdf.will_page_break(12):
+        pdf.add_page()
+    page = pdf.page_no()
+    pdf.multi_cell(0, 6, f"{label}. {text}" if label else text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    return page
+
+
+def _drop_cap(pdf, word: str, rest: str) -> None:
+    """A first letter set at three times body size, apart from the rest of its word."""
+    pdf.set_font("Helvetica", "B", 33)
+    pdf.write(12, word[0])
+    pdf.set_font("Helvetica", "", 11)
+    pdf.write(12, " " + word[1:] + rest)
+    pdf.ln(14)
+
+
+def strip_outline(path: Path) -> None:
+    """Remove the bookmarks, as a Word export without headings-as-bookmarks has none."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=str(path))
+    writer._root_object.pop("/Outlines", None)  # noqa: SLF001 - pypdf has no public remover
+    with open(path, "wb") as f:
+        writer.write(f)
