@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ingest.chunk import chapter_label, paragraph_range
+
 
 @dataclass
 class SectionNode:
@@ -43,6 +45,12 @@ class ChapterNode:
     title: str
     pages: tuple[int, int] | None = None
     sections: list[SectionNode] = field(default_factory=list)
+    kind: str = "chapter"  # the printed word: chapter, part, annex, appendix; "" for an unnumbered title
+
+    @property
+    def label(self) -> str:
+        """"Part two: …", "Ch 3: …", "Annex A: …" or the bare title, as citations name it."""
+        return chapter_label(self.number, self.title, self.kind)
 
     @property
     def chunk_ids(self) -> list[str]:
@@ -87,7 +95,7 @@ def outline(chunks: Iterable, doc_id: str | None = None) -> list[ChapterNode]:
         ckey = (did, str(chunk.chapter_number), str(chunk.chapter_title))
         chapter = chapters.get(ckey)
         if chapter is None:
-            chapter = chapters[ckey] = ChapterNode(did, ckey[1], ckey[2])
+            chapter = chapters[ckey] = ChapterNode(did, ckey[1], ckey[2], kind=getattr(chunk, "chapter_kind", "chapter"))
         path = tuple(str(p) for p in chunk.section or ())
         skey = (*ckey, path)
         section = sections.get(skey)
@@ -103,7 +111,7 @@ def para_range(first: str | None, last: str | None) -> str:
     """"para 12", "paras 12–14" or "" (the form citations use)."""
     if not first:
         return ""
-    return f"para {first}" if last in (None, first) else f"paras {first}\u2013{last}"
+    return paragraph_range((first,) if last in (None, first) else (first, last))
 
 
 def page_range(pages: tuple[int, int] | None) -> str:

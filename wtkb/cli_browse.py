@@ -13,7 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from wtkb.cli import IndexOpt, app, friendly_errors
+from rich.markup import escape
+
+from wtkb.cli import IndexOpt, app, friendly_errors, out
 from wtkb.config import load_settings
 
 DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document id (see `wtkb info`).")]
@@ -38,3 +40,41 @@ def chunks(
         else:
             sys.stdout.write(f"{c.chunk_id}\t{lib.label(c)}\n")
     sys.stdout.flush()
+
+
+def _outline_record(ch) -> dict:
+    return {"doc_id": ch.doc_id, "kind": ch.kind, "number": ch.number, "title": ch.title, "label": ch.label,
+            "pages": list(ch.pages) if ch.pages else [],
+            "sections": [{"path": list(s.path), "title": s.title, "paragraphs": [s.para_first, s.para_last]
+                          if s.para_first else [], "pages": list(s.pages) if s.pages else [],
+                          "chunks": len(s.chunk_ids)} for s in ch.sections]}
+
+
+@app.command()
+def outline(
+    doc: DocOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one chapter with its sections per line.")] = False,
+    index_dir: IndexOpt = None,
+):
+    """A document's recovered tree: chapters → sections → paragraph ranges with pages."""
+    import index as lib
+    from index.browse import page_range, para_range
+
+    settings = load_settings(index_dir=index_dir)
+    with friendly_errors():
+        tree = lib.outline(lib.read_chunks(settings, doc_id=doc))
+    if as_json:
+        for ch in tree:
+            sys.stdout.write(json.dumps(_outline_record(ch), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
+    current = None
+    for ch in tree:
+        if ch.doc_id != current:
+            current = ch.doc_id
+            out.print(f"[bold]{escape(ch.doc_id)}[/]")
+        out.print(f"  [cyan]{escape(ch.label)}[/] [dim]{escape(page_range(ch.pages))}[/]")
+        for s in ch.sections:
+            where = " · ".join(x for x in (para_range(s.para_first, s.para_last), page_range(s.pages)) if x)
+            indent = "    " * max(1, s.depth)
+            out.print(f"{indent}{escape(s.title or '(opening text)')} [dim]{escape(where)}[/]")
