@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import IngestError, IngestedFile, discover, ingest_file, load_sources
+from ingest import PARSER_VERSION, IngestError, IngestedFile, discover, ingest_file, load_sources
 from ingest.records import Chunk
 from wtkb.config import PROJECT_ROOT, Settings
 
@@ -222,7 +222,8 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
             manifest = {
                 "model": {"name": getattr(embedder, "name", settings.model), "identity": embedder.identity,
                           "dim": int(vecs.shape[1])},
-                "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding},
+                "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding,
+                            "parser_version": PARSER_VERSION},
                 "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
                 "query_encoder": query_encoder,
                 "sources": report.documents,
@@ -258,4 +259,6 @@ def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
     files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs) if Path(d).exists()])
     if corpus_fingerprint(files) != manifest.get("corpus_files"):
         return "corpus files were added, removed or changed since the last build"
+    if manifest.get("chunker", {}).get("parser_version") != PARSER_VERSION:
+        return "this wtkb reads documents differently from the one that built the index"
     return ""

@@ -20,7 +20,11 @@ from .structure import find_paragraphs
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
+# Bumped whenever a change to parsing changes chunks or citations, so that an
+# index built by older code is rebuilt by `wtkb build --if-stale` (and `make app`).
+PARSER_VERSION = 2
+
+__all__ = ["PARSER_VERSION", "Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
            "ingest_file", "load_sources", "approx_tokens"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -83,6 +84,13 @@ def test_no_change_rebuild_embeds_nothing(built):
     again = index.build(settings, embedder=embedder)
     assert again.embedded == 0 and again.reused == first.chunks
     assert index.staleness(settings) == ""
+
+
+def test_index_from_an_older_parser_is_stale(built, monkeypatch):
+    settings, _, _, _ = built
+    # as if this index came from an older wtkb (index.build the module, not the re-exported function)
+    monkeypatch.setattr(sys.modules["index.build"], "PARSER_VERSION", -1)
+    assert "reads documents differently" in index.staleness(settings)
 
 
 def test_changed_file_reembeds_only_its_chunks(built, tmp_path):
