@@ -585,12 +585,16 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
             return failed(deadline.message() if deadline.passed() else str(e))
         with response:
             try:
+                if deadline.passed():  # headers cut short by the watchdog look complete to http.client
+                    raise _Fail(deadline.message())
                 status = getattr(response, "status", 200)
                 if status != 200:
                     raise _Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
                 size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress, deadline,
                                     int(getattr(settings, "min_pdf_bytes", 0)))
             except _BadContent as e:
+                if deadline.passed():
+                    return failed(deadline.message())
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not use the download ({e}); check file_url "
                                    f"in corpus/sources.toml or download {url} by hand into {shown}")
             except _Fail as e:
