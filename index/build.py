@@ -149,30 +149,39 @@ def ingest_corpus(settings: Settings, embedder: Embedder, corpus_dirs: list[Path
     trusted = trusted_hashes(sources, settings.official_dir)
     limits = Limits.from_settings(settings)
     count = embedder.token_counter()
-    done: list[IngestedFile] = []
-    by_sha: dict[str, Path] = {}
-    by_id: dict[str, Path] = {}
+    results: list[IngestedFile] = []
     for i, path in enumerate(files, start=1):
         try:
-            result = ingest_file(path, sources, settings.max_tokens, count, trusted=trusted, limits=limits)
+            results.append(ingest_file(path, sources, settings.max_tokens, count, trusted=trusted, limits=limits))
         except IngestError as e:
             warnings.append(str(e))
         except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
             warnings.append(f"{path}: could not be parsed ({type(e).__name__}); check the file or remove it")
-        else:
-            doc = result.document
-            if doc.sha256 in by_sha:
-                warnings.append(f"{path}: same content as {by_sha[doc.sha256]}; skipped as a duplicate")
-            elif doc.meta.doc_id in by_id:
-                warnings.append(f"{path}: document id '{doc.meta.doc_id}' is already used by {by_id[doc.meta.doc_id]}; "
-                                "give it another id (front matter 'id' or file name) and rebuild")
-            else:
-                by_sha[doc.sha256] = path
-                by_id[doc.meta.doc_id] = path
-                done.append(result)
-                warnings.extend(result.warnings)
         if progress:
             progress("read", i, len(files))
+    done, skipped = _deduplicate(results)
+    return done, warnings + skipped
+
+
+def _deduplicate(results: list[IngestedFile]) -> tuple[list[IngestedFile], list[str]]:
+    """One document per content and per id. Verified official documents go
+    first, so a file that borrows an official id can never displace the real one."""
+    done: list[IngestedFile] = []
+    warnings: list[str] = []
+    by_sha: dict[str, Path] = {}
+    by_id: dict[str, Path] = {}
+    for result in sorted(results, key=lambda r: not r.document.meta.official):
+        doc, path = result.document, result.document.path
+        if doc.sha256 in by_sha:
+            warnings.append(f"{path}: same content as {by_sha[doc.sha256]}; skipped as a duplicate")
+        elif doc.meta.doc_id in by_id:
+            warnings.append(f"{path}: document id '{doc.meta.doc_id}' is already used by {by_id[doc.meta.doc_id]}; "
+                            "give it another id (front matter 'id' or file name) and rebuild")
+        else:
+            by_sha[doc.sha256] = path
+            by_id[doc.meta.doc_id] = path
+            done.append(result)
+            warnings.extend(result.warnings)
     return done, warnings
 
 

@@ -394,3 +394,232 @@ def test_read_only_index_folder_for_real(tmp_path):
         one_line_error(run(["build", "--index", str(ro), "--corpus", str(small_corpus(tmp_path / "c"))]), str(ro))
     finally:
         ro.chmod(0o755)
+
+
+# ================================================================ real builds (the bundled model)
+
+EVIL_NAME = "evil\x1b[2J\x1b]0;pwned\x07\u202e.md"
+EVIL_NOTE = note("id: evil-note\ntitle: \"Zebra \\e[31mRED\\e[0m [bold red]markup[/bold red] \\u202e \\x9b2J\"\n"
+                 "kind: other",
+                 "## Zebra crossing patrols\n\nZebra crossing patrols \x1b[31mturn the screen red\x1b[0m and "
+                 "\x1b]0;set the title\x07 near schools, says this file about zebra crossing patrols.\n")
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def no_raw_controls(text: str) -> None:
+    for ch in RAW_CONTROLS:
+        assert ch not in text, f"raw {ch!r} reached the terminal"
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory):
+    """A real index built by `wtkb build` from notes plus files with hostile names and text."""
+    root = tmp_path_factory.mktemp("sec-cli")
+    corpus = small_corpus(root / "corpus")
+    (corpus / EVIL_NAME).write_text(EVIL_NOTE, encoding="utf-8")
+    (corpus / "broken\x1b[31m.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00" * 300)
+    env = {"WTKB_INDEX_DIR": str(root / "index"), "WTKB_CORPUS_DIRS": str(corpus)}
+    p = run(["build"], env=env, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return env, p
+
+
+@pytest.mark.slow
+def test_nothing_from_a_file_reaches_the_terminal_raw(cli_index):
+    env, build = cli_index
+    no_raw_controls(build.stdout + build.stderr)
+    assert "broken\\x1b[31m.pdf" in build.stderr  # named, visibly escaped
+    info = run(["info"], env=env)
+    assert info.returncode == 0, info.stderr
+    no_raw_controls(info.stdout + info.stderr)
+    assert "evil-note" in info.stdout and "[bold red]markup[/bold red]" in info.stdout  # markup shown, not applied
+    human = run(["ask", "zebra crossing patrols", "--k", "3"], env=env)
+    assert human.returncode == 0, human.stderr
+    no_raw_controls(human.stdout + human.stderr)
+    assert "Zebra crossing patrols" in human.stdout
+    as_json = run(["ask", "zebra crossing patrols", "--json"], env=env)
+    no_raw_controls(as_json.stdout)
+    data = json.loads(as_json.stdout)
+    assert any("Zebra" in h["text"] for h in data["hits"])
+    batch = run(["ask", "--batch", "-"], env=env, stdin="zebra crossing patrols\nwho chairs the partnership?\n")
+    no_raw_controls(batch.stdout)
+    assert [json.loads(line)["query"] for line in batch.stdout.splitlines()] == \
+        ["zebra crossing patrols", "who chairs the partnership?"]
+
+
+@pytest.mark.slow
+def test_batch_shows_progress_on_stderr_and_keeps_stdout_json(cli_index):
+    env, _ = cli_index
+    questions = [f"question {i} about independent scrutiny" for i in range(6)] + ["", "   ", "\x00"]
+    p = run(["ask", "--batch", "-"], env=dict(env, WTKB_BATCH_PROGRESS_EVERY_S="0"), stdin="\n".join(questions))
+    assert p.returncode == 0, p.stderr
+    records = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(records) == 7  # blank lines are skipped; the NUL-only line gets an error record
+    progress = [ln for ln in p.stderr.splitlines() if ln.startswith("answered ")]
+    assert progress[0].startswith("answered 1/7") and progress[-1].startswith("answered 7/7")
+    assert len(progress) == 7
+
+
+@pytest.fixture()
+def live(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    settings = index.load_settings(index_dir=tmp_path / "index", corpus_dirs=(corpus,), onnx_query_encoder=False)
+    index.build(settings, embedder=embedder)
+    return settings, corpus
+
+
+def reader(settings, embedder):
+    kb = index.KnowledgeBase.load(settings, embedder=embedder)
+    return kb
+
+
+@pytest.mark.slow
+def test_a_reader_keeps_working_through_rebuilds(live, embedder):
+    """Locks alone (grace 0): a version held open by a reader is never deleted under it."""
+    settings, corpus = live
+    settings = settings.replace(version_grace_s=0)
+    kb = reader(settings, embedder)
+    doc = kb.chunks[0].meta.doc_id
+    for n in range(3):
+        (corpus / f"extra-{n}.md").write_text(note(f"id: extra-{n}\nkind: other", BODY.replace("scrutineer",
+                                                                                             f"scrutineer {n}")))
+        index.build(settings, embedder=embedder)
+    assert store.current_version(settings.index_dir) != kb.version
+    assert kb.version.is_dir() and kb.document_text(doc)
+    assert kb.search("who are the lead safeguarding partners?")
+    fresh = reader(settings, embedder)  # the next question picks up the new version
+    assert fresh.version == store.current_version(settings.index_dir)
+    assert len(list(settings.index_dir.glob("v-*"))) <= 3  # the live one and at most two held by this process
+
+
+@pytest.mark.slow
+def test_a_reader_in_another_process_survives_rebuilds(live, embedder):
+    settings, corpus = live
+    settings = settings.replace(version_grace_s=0)
+    code = ("import sys, index\n"
+            f"s = index.load_settings(index_dir={str(settings.index_dir)!r}, onnx_query_encoder=False)\n"
+            "kb = index.KnowledgeBase.load(s)\n"
+            "print(kb.version, flush=True)\n"
+            "sys.stdin.read()\n"
+            "print(len(kb.document_text(kb.chunks[0].meta.doc_id)) > 0, kb.version.is_dir(), flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=str(PROJECT_ROOT))
+    try:
+        held = Path(proc.stdout.readline().strip())
+        assert held == store.current_version(settings.index_dir), proc.stderr.read() if proc.poll() else ""
+        for _ in range(2):
+            index.build(settings, embedder=embedder)
+        assert held.is_dir() and store.current_version(settings.index_dir) != held
+        out, errs = proc.communicate("", timeout=120)
+        assert out.split() == ["True", "True"], errs
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    index.build(settings, embedder=embedder)  # the reader has gone: its version is tidied now
+    assert not held.exists()
+
+
+@pytest.mark.slow
+def test_concurrent_questions_and_rebuilds_never_fail(live, embedder):
+    settings, corpus = live
+    errors: list[str] = []
+    answered = 0
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def ask_loop():
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                kb = reader(settings, embedder)
+                assert kb.search("who are the lead safeguarding partners?")
+                index.answer(kb, "what does independent scrutiny look at?")
+                kb.document_text(kb.chunks[-1].meta.doc_id)
+                with lock:
+                    answered += 1
+            except Exception as e:  # noqa: BLE001 - every failure is the finding
+                errors.append(f"{type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=ask_loop, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 240
+    for n in range(5):
+        (corpus / "changing.md").write_text(note("id: changing\nkind: other", BODY + f"\nRevision {n}.\n"))
+        index.build(settings, embedder=embedder)
+        assert time.monotonic() < deadline
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors[:3]
+    assert answered >= 5
+
+
+@pytest.mark.slow
+def test_disk_full_during_a_build_leaves_the_old_index(live, embedder, monkeypatch):
+    settings, corpus = live
+    before = store.current_version(settings.index_dir)
+    listing = tree(before)
+    (corpus / "new.md").write_text(note("id: new\nkind: other"))
+
+    def full(*a, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "write_chunks", full)
+    with pytest.raises(store.IndexError_) as e:
+        index.build(settings, embedder=embedder)
+    msg = str(e.value)
+    assert "No space left" in msg and "free some disk space" in msg and "not changed" in msg
+    assert store.current_version(settings.index_dir) == before and tree(before) == listing
+    assert sorted(p.name for p in settings.index_dir.glob("v-*")) == [before.name]
+    assert set(store.read_registry(settings.index_dir)) == {before.name}
+    index.load(settings)
+
+
+@pytest.mark.slow
+def test_a_replaced_faiss_file_with_a_matching_checksum_is_refused(live, embedder):
+    import faiss
+
+    settings, _ = live
+    version, manifest = store.read_manifest(settings.index_dir, hold_version=False)
+    path = version / "vectors.faiss"
+    for name, data in [("smaller", None), ("garbage", b"not a faiss index at all" * 10)]:
+        if data is None:
+            other = faiss.IndexFlatIP(manifest["model"]["dim"])
+            other.add(np.eye(2, manifest["model"]["dim"], dtype=np.float32))
+            faiss.write_index(other, str(path))
+        else:
+            path.write_bytes(data)
+        manifest["checksums"]["vectors.faiss"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        (version / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(store.IndexError_) as e:
+            index.load(settings)
+        assert "vectors.faiss" in str(e.value) and "wtkb build" in str(e.value), name
+    p = run(["ask", "who chairs the partnership?", "--index", str(settings.index_dir)])
+    one_line_error(p, "vectors.faiss")
+
+
+@pytest.mark.slow
+def test_build_keeps_official_for_verified_bytes_and_skips_bad_ids(tmp_path, fixture_pdf, embedder):
+    sources_file, official, _ = official_setup(tmp_path, fixture_pdf)
+    corpus = small_corpus(tmp_path / "corpus")
+    shutil.copy(fixture_pdf[0], corpus / "wt2023-framework.pdf")  # named like a manifest id, not verified
+    (corpus / "wt2023-guidance.txt").write_text("Chapter 1\n\n1. A spoof claims to be the guidance itself.\n")
+    (corpus / "claims.md").write_text(note("id: claims\ntitle: Working together 2023\nkind: guidance\n"
+                                           "official: true\nurl: https://www.gov.uk/x"))
+    for i, bad in enumerate(["../../escaped", "/tmp/absolute", "a/b"]):
+        (corpus / f"bad-{i}.md").write_text(note(f"id: {json.dumps(bad)}"))
+    settings = load_settings(index_dir=tmp_path / "index", corpus_dirs=(corpus, official),
+                             sources_file=sources_file, official_dir=official, onnx_query_encoder=False)
+    report = index.build(settings, embedder=embedder)
+    docs = {d["doc_id"]: d for d in report.documents}
+    assert [d for d, v in docs.items() if v["official"]] == ["wt2023-guidance"]
+    assert docs["wt2023-guidance"]["path"].endswith("official/wt2023-guidance.pdf")
+    assert not docs["claims"]["official"]
+    for i in range(3):
+        assert any(f"bad-{i}.md" in w and "front matter id" in w for w in report.warnings)
+    assert not (tmp_path / "escaped.txt").exists() and not Path("/tmp/absolute.txt").exists()
+    names = {p.name for p in report.version.joinpath("docs").iterdir()}
+    assert names == {f"{d}.txt" for d in docs}
+    for f in report.version.rglob("*"):
+        assert f.resolve().is_relative_to(settings.index_dir.resolve())
