@@ -71,9 +71,8 @@ def _check(path: Path, data: dict) -> dict:
                           f"{data['official']!r}; fix it and rebuild")
     if data.get("kind") is not None and data["kind"] not in KINDS:
         raise IngestError(f"{path}: front matter 'kind' must be one of {', '.join(KINDS)}; fix it and rebuild")
-    url = data.get("url")
-    if url and not url.startswith("https://"):
-        raise IngestError(f"{path}: front matter 'url' must start with https://; fix it and rebuild")
+    if data.get("url") and not data["url"].startswith("https://"):
+        data["url"] = ""  # javascript:, http:, file: ... are never offered as links
     covers = data.get("covers")
     if covers is not None:
         if not isinstance(covers, dict):
