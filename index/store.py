@@ -47,6 +47,7 @@ FORMAT_VERSION = 1
 REGISTRY = ".wtkb-index"
 MARKER = ".wtkb-version"
 VERSION_RE = re.compile(r"^v-[0-9A-Za-z._-]{1,100}$")
+LEGACY_RE = re.compile(r"^v-\d{8}T\d{6}-\d+-\d+$")  # how new_version_dir has always named versions
 DEFAULT_GRACE_S = 900.0
 _HELD: dict[str, list] = {}  # index dir -> [(version path, open marker file)], newest last
 HELD_PER_INDEX = 2
@@ -109,9 +110,11 @@ def _ours(index_dir: Path, name: str, registry: dict) -> bool:
         return True
     if re.match(r"^\.(CURRENT|wtkb-index)\.\d+\.tmp$", name):
         return True
-    # An index built before .wtkb-index existed: tolerated, never deleted.
+    # Versions written before .wtkb-index existed (named as wtkb names them, or
+    # holding a wtkb manifest): tolerated, never deleted.
     folder = Path(index_dir) / name
-    return bool(VERSION_RE.match(name)) and folder.is_dir() and (folder / "manifest.json").is_file()
+    return folder.is_dir() and not folder.is_symlink() and (
+        bool(LEGACY_RE.match(name)) or (bool(VERSION_RE.match(name)) and (folder / "manifest.json").is_file()))
 
 
 def prepare(index_dir: Path) -> None:
