@@ -49,6 +49,7 @@ def _parse(path: Path, text: str, limits: Limits):
 def _text(path: Path, data: dict, key: str, where: str = "") -> None:
     value = data.get(key)
     if value is None:
+        data.pop(key, None)  # "title:" with nothing after it means not given
         return
     if isinstance(value, date) and key == "edition":
         data[key] = value.isoformat()  # edition: 2023-12-15 unquoted is a YAML date
