@@ -9,6 +9,7 @@ atomically at the end, so a failed or killed build never harms a working index.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import PARSER_VERSION, IngestError, IngestedFile, discover, ingest_file, load_sources
+from ingest import PARSER_VERSION, IngestError, IngestedFile, Limits, discover, ingest_file, load_sources, trusted_hashes
+from ingest.provenance import valid_id
 from ingest.records import Chunk
 from wtkb.config import PROJECT_ROOT, Settings
 
@@ -71,7 +73,7 @@ def _display_path(path: Path) -> str:
 def _previous_vectors(index_dir: Path, model_identity: str) -> dict[str, np.ndarray]:
     """Vectors of the live index keyed by content hash, when built with the same model."""
     try:
-        version, manifest = store.read_manifest(index_dir)
+        version, manifest = store.read_manifest(index_dir, hold_version=False)
         if manifest.get("model", {}).get("identity") != model_identity:
             return {}
         old_chunks = store.read_chunks(version)
@@ -91,7 +93,7 @@ def _query_encoder(settings: Settings, embedder: Embedder, index_dir: Path, vers
         return "sentence-transformers"
     dest = version / "encoder.onnx"
     try:
-        live, manifest = store.read_manifest(index_dir)
+        live, manifest = store.read_manifest(index_dir, hold_version=False)
         if (manifest.get("model", {}).get("identity") == embedder.identity
                 and manifest.get("query_encoder") == "onnxruntime" and (live / "encoder.onnx").exists()):
             try:
@@ -105,6 +107,23 @@ def _query_encoder(settings: Settings, embedder: Embedder, index_dir: Path, vers
 
     ok = export(embedder.sentence_transformer(), Path(embedder.spec.location), dest)
     return "onnxruntime" if ok else "sentence-transformers"
+
+
+def _write_error(index_dir: Path, e: OSError) -> store.IndexError_:
+    """Disk full, read-only folder, ...: one line; the live index is untouched."""
+    reason = e.strerror or str(e) or type(e).__name__
+    fix = "free some disk space" if e.errno in (errno.ENOSPC, errno.EDQUOT) else \
+        "check that the folder is writable (or choose another with --index)"
+    return store.IndexError_(f"{index_dir}: could not write the new index ({reason}); {fix} and build again. "
+                             "The existing index was not changed")
+
+
+def _doc_path(version: Path, doc_id: str) -> Path:
+    """Where a document's text goes; ids were validated on load, and this
+    refuses anything that would still land outside ``docs/``."""
+    if not valid_id(doc_id):
+        raise store.IndexError_(f"document id {doc_id!r} is not a safe file name; fix it and build again")
+    return version / "docs" / f"{doc_id}.txt"
 
 
 def corpus_fingerprint(files: list[Path]) -> dict[str, str]:
@@ -127,30 +146,42 @@ def ingest_corpus(settings: Settings, embedder: Embedder, corpus_dirs: list[Path
     found, warnings = discover(corpus_dirs)
     files = found if files is None else files
     sources = load_sources(settings.sources_file)
+    trusted = trusted_hashes(sources, settings.official_dir)
+    limits = Limits.from_settings(settings)
     count = embedder.token_counter()
-    done: list[IngestedFile] = []
-    by_sha: dict[str, Path] = {}
-    by_id: dict[str, Path] = {}
+    results: list[IngestedFile] = []
     for i, path in enumerate(files, start=1):
         try:
-            result = ingest_file(path, sources, settings.max_tokens, count)
+            results.append(ingest_file(path, sources, settings.max_tokens, count, trusted=trusted, limits=limits))
         except IngestError as e:
             warnings.append(str(e))
         except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
             warnings.append(f"{path}: could not be parsed ({type(e).__name__}); check the file or remove it")
-        else:
-            doc = result.document
-            if doc.sha256 in by_sha:
-                warnings.append(f"{path}: same content as {by_sha[doc.sha256]}; skipped as a duplicate")
-            elif doc.meta.doc_id in by_id:
-                warnings.append(f"{path}: document id '{doc.meta.doc_id}' is already used by {by_id[doc.meta.doc_id]}; "
-                                "give it another id (front matter 'id' or file name) and rebuild")
-            else:
-                by_sha[doc.sha256] = path
-                by_id[doc.meta.doc_id] = path
-                done.append(result)
         if progress:
             progress("read", i, len(files))
+    done, skipped = _deduplicate(results)
+    return done, warnings + skipped
+
+
+def _deduplicate(results: list[IngestedFile]) -> tuple[list[IngestedFile], list[str]]:
+    """One document per content and per id. Verified official documents go
+    first, so a file that borrows an official id can never displace the real one."""
+    done: list[IngestedFile] = []
+    warnings: list[str] = []
+    by_sha: dict[str, Path] = {}
+    by_id: dict[str, Path] = {}
+    for result in sorted(results, key=lambda r: not r.document.meta.official):
+        doc, path = result.document, result.document.path
+        if doc.sha256 in by_sha:
+            warnings.append(f"{path}: same content as {by_sha[doc.sha256]}; skipped as a duplicate")
+        elif doc.meta.doc_id in by_id:
+            warnings.append(f"{path}: document id '{doc.meta.doc_id}' is already used by {by_id[doc.meta.doc_id]}; "
+                            "give it another id (front matter 'id' or file name) and rebuild")
+        else:
+            by_sha[doc.sha256] = path
+            by_id[doc.meta.doc_id] = path
+            done.append(result)
+            warnings.extend(result.warnings)
     return done, warnings
 
 
@@ -201,7 +232,10 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
             report.embed_seconds = time.perf_counter() - te
         report.embedded, report.reused = len(todo), len(chunks) - len(todo)
 
-        version = store.new_version_dir(index_dir)
+        try:
+            version = store.new_version_dir(index_dir)
+        except OSError as e:
+            raise _write_error(index_dir, e) from e
         try:
             np.save(version / "vectors.npy", vecs)
             query_encoder = _query_encoder(settings, embedder, index_dir, version)
@@ -210,7 +244,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
             store.write_chunks(version, chunks)
             (version / "docs").mkdir()
             for f in ingested:
-                (version / "docs" / f"{f.document.meta.doc_id}.txt").write_text(f.text, encoding="utf-8")
+                _doc_path(version, f.document.meta.doc_id).write_text(f.text, encoding="utf-8")
             report.documents = [{
                 "doc_id": f.document.meta.doc_id, "title": f.document.meta.title,
                 "short_title": f.document.meta.short_title, "edition": f.document.meta.edition,
@@ -237,9 +271,12 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "warnings": report.warnings,
             }
             store.write_manifest(version, manifest)
-            store.publish(index_dir, version)
+            store.publish(index_dir, version, settings.version_grace_s)
+        except OSError as e:
+            store.discard(index_dir, version)
+            raise _write_error(index_dir, e) from e
         except BaseException:
-            shutil.rmtree(version, ignore_errors=True)
+            store.discard(index_dir, version)
             raise
         report.version = version
         report.chunks = len(chunks)
@@ -253,7 +290,7 @@ def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
     if store.current_version(settings.index_dir) is None:
         return "there is no index yet"
     try:
-        _, manifest = store.read_manifest(settings.index_dir)
+        _, manifest = store.read_manifest(settings.index_dir, hold_version=False)
     except store.IndexError_ as e:
         return str(e)
     files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs) if Path(d).exists()])

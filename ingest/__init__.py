@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chunk import TokenCounter, approx_tokens, chunk_document
 from .clean import clean
-from .load import SUFFIXES, load, load_sources
+from .limits import Limits
+from .load import SUFFIXES, load
+from .provenance import load_sources, trusted_hashes, unverified_warning
 from .records import Chunk, DocMeta, Document, Heading, IngestError, Line, Paragraph
 from .structure import find_paragraphs
 
@@ -24,8 +27,8 @@ log = logging.getLogger(__name__)
 # index built by older code is rebuilt by `wtkb build --if-stale` (and `make app`).
 PARSER_VERSION = 2
 
-__all__ = ["PARSER_VERSION", "Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph", "IngestedFile", "discover",
-           "ingest_file", "load_sources", "approx_tokens"]
+__all__ = ["PARSER_VERSION", "Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph",
+           "IngestedFile", "Limits", "discover", "ingest_file", "load_sources", "trusted_hashes", "approx_tokens"]
 
 
 @dataclass
@@ -35,6 +38,19 @@ class IngestedFile:
     chunks: list[Chunk]
     text: str  # the cleaned document text that chunk offsets point into
     footnotes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # indexed, but the user should know (one line each)
+
+
+def _regular(path: Path, warnings: list[str]) -> bool:
+    """Only regular files are read: a FIFO or device named x.txt would block a build forever."""
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            return True
+    except OSError as e:
+        warnings.append(f"{path}: cannot be read ({e.strerror}); check it")
+        return False
+    warnings.append(f"{path}: not a regular file (a pipe or device?); skipped")
+    return False
 
 
 def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
@@ -51,7 +67,9 @@ def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
         if not d.exists():
             warnings.append(f"{d}: no such file or folder; check the path")
             continue
-        if d.is_file():
+        if not d.is_dir():
+            if not _regular(d, warnings):
+                continue
             if d.suffix.lower() in SUFFIXES:
                 found.append(d)
             else:
@@ -70,19 +88,26 @@ def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
                     continue
                 p = Path(root) / name
                 if p.suffix.lower() in SUFFIXES:
-                    found.append(p)
+                    if _regular(p, warnings):
+                        found.append(p)
                 elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
                     warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
     return found, warnings
 
 
 def ingest_file(path: Path, sources: dict[str, dict] | None = None, max_tokens: int = 240,
-                count: TokenCounter = approx_tokens) -> IngestedFile:
-    """Load, clean, structure and chunk one file. Raises IngestError on bad input."""
-    doc = load(path, sources)
+                count: TokenCounter = approx_tokens, trusted: dict[str, set[str]] | None = None,
+                limits: Limits | None = None) -> IngestedFile:
+    """Load, clean, structure and chunk one file. Raises IngestError on bad input.
+
+    ``trusted`` (ingest.provenance.trusted_hashes) is what lets a file be official."""
+    doc = load(path, sources, trusted, limits)
     lines, notes = clean(doc.lines, doc.fmt, doc.outline, doc.pages)
     paragraphs, text = find_paragraphs(lines, doc.meta)
     if not paragraphs:
         raise IngestError(f"{path}: no paragraphs of text were found; check that it is the full document")
     chunks = chunk_document(doc.meta, paragraphs, max_tokens=max_tokens, count=count)
-    return IngestedFile(doc, paragraphs, chunks, text, [n.text for n in notes])
+    warnings = []
+    if sources and doc.meta.doc_id in sources and not doc.meta.official and doc.meta.kind != "notes":
+        warnings.append(unverified_warning(path, doc.meta.doc_id))
+    return IngestedFile(doc, paragraphs, chunks, text, [n.text for n in notes], warnings)

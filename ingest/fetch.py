@@ -17,10 +17,12 @@ Safety rules:
   scheme and host rules are checked on every hop (at most 5 hops; loops are
   reported).
 * ``settings.fetch_timeout_s`` bounds the host name lookup, the connection and
-  every read; ``settings.fetch_max_bytes`` is checked against Content-Length
+  every read; ``settings.fetch_max_seconds`` bounds the whole download of one
+  document, however slowly a server trickles (a watchdog shuts the connection); ``settings.fetch_max_bytes`` is checked against Content-Length
   before downloading and against the bytes actually received while streaming.
 * The Content-Type must fit the entry's ``format`` (pdf: application/pdf or
-  application/octet-stream; html: text/html) and a PDF must start with ``%PDF-``.
+  application/octet-stream; html: text/html); a PDF must start with ``%PDF-``,
+  end with ``%%EOF`` and be at least ``settings.min_pdf_bytes`` long.
 * File names come only from manifest ids, which must match
   ``^[a-z0-9][a-z0-9._-]{0,80}$``. A download is streamed to ``<name>.part`` in
   the destination folder, fsynced and moved into place with ``os.replace``, so
@@ -45,6 +47,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,7 +56,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from .load import load_sources
+from .provenance import ID_RE as PROVENANCE_ID_RE
+from .provenance import LOCK_NAME, load_sources, read_lock
 from .records import file_sha256
 
 try:  # only for friendlier paths in messages
@@ -61,8 +65,7 @@ try:  # only for friendlier paths in messages
 except Exception:  # noqa: BLE001
     PROJECT_ROOT = Path.cwd()
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
-LOCK_NAME = "fetch.lock.json"
+ID_RE = PROVENANCE_ID_RE  # one id rule for fetch, load and the index (ingest/provenance.py)
 LOOPBACK_ENV = "WTKB_FETCH_ALLOW_LOOPBACK_HTTP"
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
@@ -251,16 +254,95 @@ def _reason(e: BaseException, host: str, port: int | None, timeout: float) -> tu
     return f"{type(e).__name__}", False
 
 
-def _opener(host: str) -> urllib.request.OpenerDirector:
+class _Deadline:
+    """The whole download of one document must end by a deadline
+    (``fetch_max_seconds``). Per-read timeouts cannot ensure that: a server
+    trickling a byte a second never lets one expire. A watchdog timer shuts
+    the connection down when the time is up, which ends any blocked read."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._socks: list = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def watch(self, sock) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._timer.cancel()
+            self._socks.clear()
+
+    def left(self, timeout: float) -> float:
+        """The per-operation timeout, never past the deadline."""
+        return max(0.001, min(timeout, self.end - time.monotonic()))
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.end
+
+    def message(self) -> str:
+        return (f"it took longer than the fetch_max_seconds limit of {_seconds(self.seconds)} "
+                "(a very slow server?); try again later or raise WTKB_FETCH_MAX_SECONDS")
+
+
+def _handlers(deadline: _Deadline | None) -> list:
+    """HTTP(S) handlers whose connections the deadline can shut down."""
+    context = ssl.create_default_context()
+    if deadline is None:
+        return [urllib.request.HTTPSHandler(context=context)]
+
+    class Conn(http.client.HTTPConnection):
+        def connect(self):
+            super().connect()
+            deadline.watch(self.sock)
+
+    class SecureConn(http.client.HTTPSConnection):
+        def connect(self):
+            super().connect()
+            deadline.watch(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Conn, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConn, req, context=context)
+
+    return [Handler(), SecureHandler(context=context)]
+
+
+def _opener(host: str, deadline: _Deadline | None = None) -> urllib.request.OpenerDirector:
     handlers: list = [_NoRedirect()]
     if _is_loopback(host):
         handlers.append(urllib.request.ProxyHandler({}))  # never send loopback traffic to a proxy
-    handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context()))
+    handlers.extend(_handlers(deadline))
     return urllib.request.build_opener(*handlers)
 
 
 def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
-          down_hosts: dict[str, str]):
+          down_hosts: dict[str, str], deadline: _Deadline | None = None):
     """Open ``url``, following up to MAX_REDIRECTS checked hops. Returns (response, final_url)."""
     seen: list[str] = []
     current = url
@@ -274,13 +356,15 @@ def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
         seen.append(current)
         try:
             if not _via_proxy(parts.scheme.lower(), host):
-                _resolve(host, port, timeout)
+                _resolve(host, port, deadline.left(timeout) if deadline else timeout)
         except _Unreachable as e:
             down_hosts[key] = str(e)
             raise
         request = urllib.request.Request(current, headers=headers, method="GET")
         try:
-            response = _opener(host).open(request, timeout=timeout)
+            if deadline is not None and deadline.passed():
+                raise _Fail(deadline.message())
+            response = _opener(host, deadline).open(request, timeout=deadline.left(timeout) if deadline else timeout)
         except urllib.error.HTTPError as e:
             code = e.code
             location = e.headers.get("Location") if e.headers else None
@@ -306,15 +390,6 @@ def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
             raise _Fail(reason) from None
         return response, current
     raise _Refused(f"too many redirects (more than {MAX_REDIRECTS}) starting from {url}")
-
-
-def read_lock(dest: Path) -> dict[str, dict]:
-    """The lock file as {id: record}; an unreadable lock is treated as empty."""
-    try:
-        data = json.loads((Path(dest) / LOCK_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
 def _write_lock(dest: Path, lock: dict[str, dict]) -> None:
@@ -350,8 +425,27 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- one document
 
+def _check_pdf(head: bytes, tail: bytes, size: int, min_bytes: int) -> None:
+    """A complete PDF starts with %PDF-, ends with %%EOF and is not tiny."""
+    if not head.startswith(b"%PDF-"):
+        raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
+    if size < min_bytes:
+        raise _BadContent(f"the server sent only {size} bytes, too small for a real PDF (min_pdf_bytes {min_bytes})")
+    if b"%%EOF" not in tail:
+        raise _BadContent("the PDF is incomplete (no %%EOF marker at its end)")
+
+
+def _read(response, deadline: _Deadline | None) -> bytes:
+    """One block: whatever has arrived (read1), so a trickle still reaches the deadline check."""
+    if deadline is not None and deadline.passed():
+        raise _Fail(deadline.message())
+    reader = getattr(response, "read1", None)
+    return reader(CHUNK) if reader is not None else response.read(CHUNK)
+
+
 def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
-            progress: Progress | None) -> tuple[int, str]:
+            progress: Progress | None, deadline: _Deadline | None = None,
+            min_pdf_bytes: int = 0) -> tuple[int, str]:
     """Check type and size, stream the body into ``part``, fsync it; return (bytes, sha256)."""
     ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype not in FORMATS[fmt]:
@@ -370,6 +464,7 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
     h = hashlib.sha256()
     done = 0
     head = b""
+    tail = b""
     try:
         f = open(part, "wb")
     except OSError as e:
@@ -378,9 +473,12 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
         if progress:
             progress(doc_id, 0, total)
         while True:
-            block = response.read(CHUNK)
+            block = _read(response, deadline)
+            if deadline is not None and deadline.passed():
+                raise _Fail(deadline.message())
             if not block:
                 break
+            tail = (tail + block)[-2048:]
             done += len(block)
             if done > max_bytes:
                 raise _BadContent(f"stopped at the fetch_max_bytes limit of {_mb(max_bytes)}; "
@@ -400,8 +498,8 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
             raise _Fail(f"the download stopped after {done} of {total} bytes")
         if done == 0:
             raise _BadContent("the server sent an empty file")
-        if fmt == "pdf" and not head.startswith(b"%PDF-"):
-            raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
+        if fmt == "pdf":
+            _check_pdf(head, tail, done, min_pdf_bytes)
         try:
             f.flush()
             os.fsync(f.fileno())
@@ -464,9 +562,10 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         return FetchResult(doc_id, "failed", f"{doc_id}: {e}{fix}")
 
     part = target.with_name(target.name + ".part")
+    deadline = _Deadline(float(getattr(settings, "fetch_max_seconds", 300.0)))
     try:
         try:
-            response, final_url = _open(url, allowed, headers, timeout, down_hosts)
+            response, final_url = _open(url, allowed, headers, timeout, down_hosts, deadline)
         except _NotModified:
             if not conditional:
                 return failed("the server answered 304 Not Modified to a request for the whole file")
@@ -483,22 +582,29 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
                                    "and update file_url in corpus/sources.toml")
             return failed(str(e))
         except _Fail as e:
-            return failed(str(e))
+            return failed(deadline.message() if deadline.passed() else str(e))
         with response:
             try:
+                if deadline.passed():  # headers cut short by the watchdog look complete to http.client
+                    raise _Fail(deadline.message())
                 status = getattr(response, "status", 200)
                 if status != 200:
                     raise _Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
-                size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress)
+                size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress, deadline,
+                                    int(getattr(settings, "min_pdf_bytes", 0)))
             except _BadContent as e:
+                if deadline.passed():
+                    return failed(deadline.message())
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not use the download ({e}); check file_url "
                                    f"in corpus/sources.toml or download {url} by hand into {shown}")
             except _Fail as e:
-                return failed(str(e))
+                return failed(deadline.message() if deadline.passed() else str(e))
             except _DiskError as e:
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(part)} ({e}); "
                                    "check free space and permissions")
             except (OSError, http.client.HTTPException, ValueError) as e:
+                if deadline.passed():
+                    return failed(deadline.message())
                 host = urllib.parse.urlsplit(final_url).hostname or ""
                 return failed(_reason(e, host, None, timeout)[0])
             etag = response.headers.get("ETag")
@@ -521,6 +627,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} "
                            f"({e.strerror or type(e).__name__}); check free space and permissions")
     finally:
+        deadline.cancel()
         part.unlink(missing_ok=True)
 
 

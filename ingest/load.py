@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from pathlib import Path
 
+from . import frontmatter
+from .limits import Limits, check_page_lines, check_pdf_header, check_size
 from .outline import read_outline
+from .provenance import id_from_name, is_official, load_sources, valid_id
 from .records import DocMeta, Document, Heading, IngestError, Line, file_sha256, slugify
+
+__all__ = ["SUFFIXES", "guess_meta", "load", "load_sources", "meta_from_source", "read_text"]
 
 log = logging.getLogger(__name__)
 
@@ -23,44 +27,37 @@ SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".markd
 
 # ---------------------------------------------------------------- metadata
 
-def load_sources(sources_file: Path | None) -> dict[str, dict]:
-    """The source manifest (corpus/sources.toml) keyed by document id."""
-    if not sources_file or not Path(sources_file).exists():
-        return {}
-    with open(sources_file, "rb") as f:
-        data = tomllib.load(f)
-    return {s["id"]: s for s in data.get("source", [])}
-
-
-def meta_from_source(entry: dict) -> DocMeta:
+def meta_from_source(entry: dict, official: bool) -> DocMeta:
     return DocMeta(
         doc_id=entry["id"],
         title=entry.get("title", entry["id"]),
         short_title=entry.get("short_title", ""),
         edition=entry.get("edition", ""),
         kind=entry.get("kind", "guidance"),
-        official=bool(entry.get("official", True)),
+        official=official,
         url=entry.get("file_url", "") or entry.get("landing_page", ""),
         publisher=entry.get("publisher", ""),
     )
 
 
-def guess_meta(path: Path, sources: dict[str, dict], title: str = "") -> DocMeta:
+def guess_meta(path: Path, sources: dict[str, dict], title: str = "", sha256: str = "",
+               trusted: dict[str, set[str]] | None = None) -> DocMeta:
     """Metadata for a file that does not describe itself.
 
-    Files named after a manifest id (what ``wtkb fetch`` writes) get the
-    manifest's metadata; anything else is indexed as an unofficial document
-    named after the file, so it is never presented as official guidance.
+    A file whose bytes are a verified official document (ingest/provenance.py)
+    gets its manifest entry's metadata; anything else, whatever its name, is
+    an unofficial document titled from its own contents or file name.
     """
-    stem = path.stem
-    if stem in sources:
-        return meta_from_source(sources[stem])
-    return DocMeta(doc_id=slugify(stem), title=title or stem.replace("_", " "), kind="other", official=False)
+    doc_id = id_from_name(path.stem)
+    entry = sources.get(doc_id)
+    if entry is not None and is_official(doc_id, sha256, entry.get("kind", "guidance"), trusted):
+        return meta_from_source(entry, official=True)
+    return DocMeta(doc_id=doc_id, title=title or path.stem.replace("_", " "), kind="other", official=False)
 
 
 # ---------------------------------------------------------------- PDF
 
-def _pdf_lines(path: Path) -> tuple[list[Line], int, str, list[Heading]]:
+def _pdf_lines(path: Path, limits: Limits = Limits()) -> tuple[list[Line], int, str, list[Heading]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -80,6 +77,9 @@ def _pdf_lines(path: Path) -> tuple[list[Line], int, str, list[Heading]]:
         raise IngestError(f"{path}: not a readable PDF ({type(e).__name__}); re-download or re-export it") from e
     if not pages:
         raise IngestError(f"{path}: the PDF has no pages; re-download or re-export it")
+    if len(pages) > limits.max_pdf_pages:
+        raise IngestError(f"{path}: {len(pages):,} pages, over the max_pdf_pages limit of {limits.max_pdf_pages:,}; "
+                          "check the file or raise WTKB_MAX_PDF_PAGES")
     try:
         title = str((reader.metadata or {}).get("/Title") or "").strip()
     except Exception:  # noqa: BLE001 - broken metadata must not stop the text
@@ -88,12 +88,32 @@ def _pdf_lines(path: Path) -> tuple[list[Line], int, str, list[Heading]]:
     lines: list[Line] = []
     for number, page in enumerate(pages, start=1):
         try:
-            lines.extend(_page_lines(page, number))
+            _check_page_stream(path, page, number, limits)
+            page_lines = _page_lines(page, number)
+        except IngestError:
+            raise
         except Exception as e:  # noqa: BLE001 - a malformed page stream can raise anything
             log.warning("%s: page %d could not be read (%s); it is skipped", path, number, type(e).__name__)
+            continue
+        check_page_lines(path, number, len(page_lines), limits)
+        lines.extend(page_lines)
     if not any(ln.text.strip() for ln in lines):
         raise IngestError(f"{path}: the PDF has no text layer (scanned?); run it through OCR first, then rebuild")
     return lines, len(pages), title, read_outline(reader)
+
+
+def _check_page_stream(path: Path, page, number: int, limits: Limits) -> None:
+    """Count the page's text-showing operators before extracting anything: a
+    page with tens of thousands of lines would take minutes to extract."""
+    try:
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+    except Exception:  # noqa: BLE001 - a broken stream is reported by the extraction itself
+        return
+    shows = data.count(b"Tj") + data.count(b"TJ")
+    # Real pages show a line in one to a few runs; ten per allowed line is generous.
+    if shows > 10 * limits.max_lines_per_page:
+        check_page_lines(path, number, shows, limits, what="pieces of text")
 
 
 def _page_lines(page, number: int) -> list[Line]:
@@ -235,25 +255,6 @@ def _html_lines(path: Path, raw: str) -> tuple[list[Line], str]:
 
 # ---------------------------------------------------------------- Markdown
 
-def _front_matter(path: Path, raw: str) -> tuple[dict, str]:
-    import yaml
-
-    if not raw.startswith("---"):
-        return {}, raw
-    parts = raw.split("\n---", 1)
-    if len(parts) != 2:
-        raise IngestError(f"{path}: front matter starts with '---' but never ends; close it with a '---' line")
-    try:
-        data = yaml.safe_load(parts[0][3:]) or {}
-    except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where else ""
-        raise IngestError(f"{path}: front matter is not valid YAML{at}; fix it and rebuild") from e
-    if not isinstance(data, dict):
-        raise IngestError(f"{path}: front matter must be a YAML mapping of key: value lines; fix it and rebuild")
-    return data, parts[1].lstrip("-").lstrip("\n")
-
-
 def _md_lines(text: str, chapter_level: int) -> list[Line]:
     """Markdown blocks to lines. Blank lines end paragraphs; wrapped lines join."""
     lines: list[Line] = []
@@ -287,26 +288,31 @@ def _md_lines(text: str, chapter_level: int) -> list[Line]:
     return lines
 
 
-def _md_meta(path: Path, fm: dict, sources: dict[str, dict]) -> DocMeta:
+def _md_meta(path: Path, fm: dict, sources: dict[str, dict], sha256: str,
+             trusted: dict[str, set[str]] | None) -> DocMeta:
+    """Metadata from checked front matter (ingest/frontmatter.py). Its 'official'
+    is never believed: provenance decides (ingest/provenance.py)."""
     covers = fm.get("covers") or {}
-    if not isinstance(covers, dict):
-        raise IngestError(f"{path}: front matter 'covers' must be a mapping with doc and chapter; fix it and rebuild")
-    kind = str(fm.get("kind", "notes"))
-    covered = sources.get(str(covers.get("doc", "")), {})
+    kind = fm.get("kind") or "notes"
+    doc_id = fm.get("id") or id_from_name(path.stem)
+    if not valid_id(doc_id):
+        raise IngestError(f"{path}: front matter id {doc_id!r} is not allowed; use lower-case letters, digits, "
+                          f"'.', '_' and '-' only (for example '{slugify(doc_id)}') and rebuild")
+    covered = sources.get(covers.get("doc", ""), {})
     return DocMeta(
-        doc_id=str(fm.get("id") or slugify(path.stem)),
-        title=str(fm.get("title") or path.stem),
-        short_title=str(fm.get("short_title", "")),
-        edition=str(fm.get("edition", "")),
+        doc_id=doc_id,
+        title=fm.get("title") or path.stem,
+        short_title=fm.get("short_title", ""),
+        edition=fm.get("edition", ""),
         kind=kind,
-        # A note is never official, whatever its front matter says.
-        official=bool(fm.get("official", False)) and kind != "notes",
-        url=str(fm.get("url", "") or covered.get("landing_page", "")),
-        publisher=str(fm.get("publisher", "")),
-        covers_doc=str(covers.get("doc", "")),
-        covers_title=str(covered.get("short_title") or covered.get("title") or covers.get("doc", "")),
-        covers_chapter=str(covers.get("chapter", "")),
-        covers_chapter_title=str(covers.get("chapter_title", "")),
+        official=is_official(doc_id, sha256, kind, trusted),
+        # A url the front matter gave but frontmatter.py dropped (not https) stays empty.
+        url=(fm.get("url") or "") if "url" in fm else covered.get("landing_page", ""),
+        publisher=fm.get("publisher", ""),
+        covers_doc=covers.get("doc", ""),
+        covers_title=covered.get("short_title") or covered.get("title") or covers.get("doc", ""),
+        covers_chapter=covers.get("chapter", ""),
+        covers_chapter_title=covers.get("chapter_title", ""),
     )
 
 
@@ -328,16 +334,23 @@ def read_text(path: Path) -> str:
     return text
 
 
-def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
-    """Read one file. Raises IngestError (one line, naming the file) on bad input."""
+def load(path: Path, sources: dict[str, dict] | None = None, trusted: dict[str, set[str]] | None = None,
+         limits: Limits | None = None) -> Document:
+    """Read one file. Raises IngestError (one line, naming the file) on bad input.
+
+    ``trusted`` holds the sha256 values that prove a file is an official
+    document (ingest.provenance.trusted_hashes); without it nothing is official."""
     path = Path(path)
     sources = sources or {}
+    limits = limits or Limits()
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise IngestError(f"{path}: unsupported file type '{path.suffix}'; use PDF, HTML, Markdown or plain text")
     try:
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise IngestError(f"{path}: the file is empty; replace it with the full document or remove it")
+        check_size(path, size, fmt, limits)
         sha = file_sha256(path)
     except FileNotFoundError as e:
         raise IngestError(f"{path}: the file disappeared while reading; check the folder and rebuild") from e
@@ -347,8 +360,9 @@ def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
         raise IngestError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
 
     if fmt == "pdf":
-        lines, pages, title, outline = _pdf_lines(path)
-        meta = guess_meta(path, sources, title)
+        check_pdf_header(path)
+        lines, pages, title, outline = _pdf_lines(path, limits)
+        meta = guess_meta(path, sources, title, sha, trusted)
         return Document(meta, path, sha, fmt, lines, pages, outline)
 
     try:
@@ -359,10 +373,10 @@ def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
         raise IngestError(f"{path}: the file holds only white space; replace it with the full document or remove it")
     if fmt == "html":
         lines, title = _html_lines(path, raw)
-        meta = guess_meta(path, sources, title)
+        meta = guess_meta(path, sources, title, sha, trusted)
     elif fmt == "md":
-        fm, body = _front_matter(path, raw)
-        meta = _md_meta(path, fm, sources) if fm else guess_meta(path, sources)
+        fm, body = frontmatter.parse(path, raw, limits)
+        meta = _md_meta(path, fm, sources, sha, trusted) if fm else guess_meta(path, sources, "", sha, trusted)
         # A note that covers one chapter uses ## for sections; a free-standing
         # Markdown file uses # or ## for chapters.
         lines = _md_lines(strip_links(body), chapter_level=1 if meta.covers_chapter else 2)
@@ -377,7 +391,7 @@ def load(path: Path, sources: dict[str, dict] | None = None) -> Document:
             heading = (len(block.split()) <= 12 and not re.search(r"[.;:,!?]$", block)
                        and (not block[:1].isdigit() or numbered_heading))
             lines.append(Line(block, style="txt-heading" if heading else "para"))
-        meta = guess_meta(path, sources)
+        meta = guess_meta(path, sources, "", sha, trusted)
     if not any(ln.text.strip() for ln in lines):
         raise IngestError(f"{path}: no readable text found; check the file's contents")
     return Document(meta, path, sha, fmt, lines, 0)

@@ -25,6 +25,7 @@ from wtkb.config import PROJECT_ROOT, load_settings
 
 MAX_BYTES = 50_000
 STALL_S = 1.6  # longer than the 1 s timeout the tests use
+TRICKLE_S = 0.05  # a byte every 50 ms never trips the 1 s read timeout
 
 
 def make_pdf(text: str) -> bytes:
@@ -112,6 +113,32 @@ def stall_body(h: Handler):
         pass
 
 
+def trickle_body(h: Handler):
+    """Valid headers, then the PDF one byte at a time: every read succeeds within the timeout."""
+    try:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Length", str(len(PDF)))
+        h.end_headers()
+        for i in range(len(PDF)):
+            h.wfile.write(PDF[i:i + 1])
+            h.wfile.flush()
+            time.sleep(TRICKLE_S)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+
+
+def trickle_headers(h: Handler):
+    """The status line and headers themselves arrive a byte at a time, forever."""
+    try:
+        for ch in b"HTTP/1.0 200 OK\r\nX-Slow: " + b"a" * 100_000:
+            h.wfile.write(bytes([ch]))
+            h.wfile.flush()
+            time.sleep(TRICKLE_S)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+
+
 ROUTES = {
     "/doc.pdf": etagged,
     "/plain.pdf": lambda h: h.send(200, PDF),  # no ETag or Last-Modified
@@ -132,6 +159,10 @@ ROUTES = {
     "/stall-headers.pdf": stall_headers,
     "/stall-body.pdf": stall_body,
     "/server-error.pdf": lambda h: h.send(503, b"busy", ctype="text/plain"),
+    "/trickle-body.pdf": trickle_body,
+    "/trickle-headers.pdf": trickle_headers,
+    "/tiny.pdf": lambda h: h.send(200, b"%PDF-1.4\n%%EOF a 45-byte file is not a PDF\n"),
+    "/no-eof.pdf": lambda h: h.send(200, PDF.rsplit(b"%%EOF", 1)[0]),
 }
 
 
@@ -511,3 +542,25 @@ def test_project_manifest_is_well_formed():
             assert url.startswith("https://") and host in allowed | set(e.get("allowed_hosts", []))
         else:
             assert e["confirmed"] is False
+
+
+# ---------------------------------------------------------------- total time and complete files
+
+@pytest.mark.parametrize("path", ["/trickle-body.pdf", "/trickle-headers.pdf"])
+def test_trickling_server_is_cut_off_at_fetch_max_seconds(settings, base, path):
+    """Per-read timeouts never fire on a trickle; the total limit must (issue 13, item 6)."""
+    limited = settings.replace(fetch_max_seconds=2.0)
+    t = time.monotonic()
+    r = fetch_one(limited, base + path)
+    took = time.monotonic() - t
+    assert_clean(limited, r)
+    assert "fetch_max_seconds" in r.message and took < 6, (took, r.message)
+    assert not (Path(settings.official_dir) / "doc.pdf").exists()
+
+
+@pytest.mark.parametrize("path, words", [("/tiny.pdf", "too small"), ("/no-eof.pdf", "%%EOF")])
+def test_incomplete_or_tiny_pdf_is_refused(settings, base, path, words):
+    r = fetch_one(settings.replace(min_pdf_bytes=200), base + path)
+    assert_clean(settings, r)
+    assert words in r.message
+    assert not (Path(settings.official_dir) / "doc.pdf").exists()

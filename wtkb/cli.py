@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -20,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from wtkb.config import load_settings
+from wtkb.config import SettingsError, load_settings
 
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -28,9 +30,64 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+# ---------------------------------------------------------------- safe output
+#
+# File names, titles and document text come from files anyone can write. Before
+# anything reaches the terminal, control characters (escape sequences, carriage
+# returns, bidirectional overrides) are shown as visible escapes and rich
+# markup is escaped, so a file cannot recolour, rewrite or hide what wtkb says.
+
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(text, keep_newlines: bool = False) -> str:
+    """``text`` with every control character escaped (newlines kept when asked)."""
+    out = []
+    for ch in str(text):
+        if keep_newlines and ch == "\n":
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI:
+            out.append(_visible(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def safe(text, keep_newlines: bool = False) -> str:
+    """Printable through rich: controls escaped, markup escaped."""
+    return escape(plain(text, keep_newlines))
+
+
+def safe_json(data, indent: int | None = None) -> str:
+    """JSON whose strings carry no raw control, C1 or bidi characters (json
+    escapes only those below 0x20), so it is safe on a terminal and still valid."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return "".join(f"\\u{ord(ch):04x}" if (0x7F <= ord(ch) <= 0x9F or ord(ch) in _BIDI) else ch for ch in text)
+
+
 def fail(message: str, code: int = 1):
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]error:[/] {safe(message)}")
     raise typer.Exit(code)
+
+
+def settings_or_fail(**overrides):
+    """Validated settings, or one line naming the bad setting and the fix."""
+    index_dir = overrides.get("index_dir")
+    if index_dir is not None and not str(index_dir).strip():
+        fail("--index '': the index folder path is empty; give a folder, e.g. --index var/index")
+    if index_dir is not None:
+        overrides["index_dir"] = Path(index_dir)
+    try:
+        return load_settings(**overrides)
+    except SettingsError as e:
+        fail(str(e))
 
 
 @contextmanager
@@ -41,7 +98,7 @@ def friendly_errors():
 
     try:
         yield
-    except (IngestError, IndexError_, ModelError, QueryError) as e:
+    except (IngestError, IndexError_, ModelError, QueryError, SettingsError) as e:
         if os.environ.get("WTKB_DEBUG"):
             raise
         fail(str(e))
@@ -60,7 +117,7 @@ def _progress() -> Progress:
                     console=err, transient=False, disable=not err.is_terminal and not os.environ.get("WTKB_PROGRESS"))
 
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: var/index).")]
+IndexOpt = Annotated[Optional[str], typer.Option("--index", help="Index folder (default: var/index).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers model: bundled "
                      "all-MiniLM-L6-v2 (default), a local folder, or a hub name when online.")]
 
@@ -78,13 +135,14 @@ def build(
     from index import build as build_index
     from index import staleness
 
-    settings = load_settings(index_dir=index_dir, model=model)
+    settings = settings_or_fail(index_dir=index_dir, model=model)
     if if_stale:
-        reason = staleness(settings, corpus)
+        with friendly_errors():
+            reason = staleness(settings, corpus)
         if not reason:
-            out.print(f"Index is up to date: {escape(str(settings.index_dir))}")
+            out.print(f"Index is up to date: {safe(settings.index_dir)}")
             return
-        out.print(f"Building: {escape(reason)}")
+        out.print(f"Building: {safe(reason)}")
     with friendly_errors(), _progress() as bar:
         tasks: dict[str, int] = {}
 
@@ -96,12 +154,12 @@ def build(
 
         report = build_index(settings, corpus_dirs=corpus, progress=progress)
     for w in report.warnings:
-        err.print(f"[yellow]skipped:[/] {escape(w)}")
+        err.print(f"[yellow]skipped:[/] {safe(w)}")
     official = sum(1 for d in report.documents if d["official"])
     out.print(f"Indexed {len(report.documents)} documents ({official} official) as {report.chunks} chunks "
               f"in {report.seconds:.1f} s: {report.embedded} embedded, {report.reused} reused unchanged. "
               f"{len(report.warnings)} file(s) skipped.")
-    out.print(f"Index: {escape(str(report.version))}")
+    out.print(f"Index: {safe(report.version)}")
 
 
 def _print_answer(result) -> None:
@@ -109,23 +167,23 @@ def _print_answer(result) -> None:
 
     if result.message:
         style = "yellow" if result.abstained else "dim"
-        out.print(f"[{style}]{escape(result.message)}[/]")
+        out.print(f"[{style}]{safe(result.message)}[/]")
     if result.abstained:
         return
     if result.terms:
-        out.print("[dim]Terms: " + "; ".join(escape(f"{t.abbr} = {t.expansion}") for t in result.terms) + "[/]")
+        out.print("[dim]Terms: " + "; ".join(safe(f"{t.abbr} = {t.expansion}") for t in result.terms) + "[/]")
     out.print("[bold]Key points[/]")
     for i, kp in enumerate(result.key_points, start=1):
-        out.print(f" {i}. {escape(kp.text)}")
-        out.print(f"    [cyan]{escape(kp.citation['label'])}[/]")
+        out.print(f" {i}. {safe(kp.text)}")
+        out.print(f"    [cyan]{safe(kp.citation['label'])}[/]")
     out.print()
     out.print("[bold]Passages[/]")
     for h in result.hits:
         # A note's label already begins "Unofficial study note".
         badge = "[green]official[/]" if h.chunk.meta.official else "" if h.chunk.meta.kind == "notes" \
             else "[yellow]unofficial[/]"
-        out.print(f"[bold]{h.rank}.[/] [cyan]{escape(label(h.chunk))}[/] {badge}")
-        out.print(f"   {escape(h.chunk.text)}")
+        out.print(f"[bold]{h.rank}.[/] [cyan]{safe(label(h.chunk))}[/] {badge}")
+        out.print(f"   {safe(h.chunk.text, keep_newlines=True)}")
         if h.chunk.meta.kind == "notes":
             out.print("   [dim]Study note written by wtkb, not the guidance itself: check the official chapter.[/]")
         out.print()
@@ -149,14 +207,15 @@ def ask(
 
     if (question is None) == (batch is None):
         fail("give either a question or --batch FILE")
-    settings = load_settings(index_dir=index_dir)
+    settings = settings_or_fail(index_dir=index_dir)
     filters = lib.Filters(doc=tuple(doc or ()), chapter=tuple(chapter or ()), kind=tuple(kind or ()))
     with friendly_errors():
         kb = lib.load(settings, model=model)
         if batch is None:
             result = lib.answer(kb, question, k=k, filters=filters)
             if as_json:
-                out.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
+                sys.stdout.write(safe_json(result.to_dict(), indent=2) + "\n")
+                sys.stdout.flush()
             else:
                 _print_answer(result)
             return
@@ -167,15 +226,36 @@ def ask(
                 lines = Path(batch).read_text(encoding="utf-8").splitlines()
             except (OSError, UnicodeDecodeError) as e:
                 fail(f"{batch}: cannot read the questions file ({type(e).__name__}); give a UTF-8 text file")
-        for line in lines:
-            if not line.strip():
-                continue
+        _run_batch(lib, kb, [ln for ln in lines if ln.strip()], k, filters, settings.batch_progress_every_s)
+
+
+def _run_batch(lib, kb, questions: list[str], k: int, filters, every_s: float) -> None:
+    """JSON Lines on stdout, one per question; progress on stderr (a bar on a
+    terminal, else a line at most every ``every_s`` seconds and at the end)."""
+    total = len(questions)
+    start = last = time.monotonic()
+    bar = _progress() if err.is_terminal else None
+    task = bar.add_task("Answering questions", total=total) if bar else None
+    if bar:
+        bar.start()
+    try:
+        for i, line in enumerate(questions, start=1):
             try:
                 record = lib.answer(kb, line, k=k, filters=filters).to_dict()
             except lib.QueryError as e:
                 record = {"query": line, "error": str(e)}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+            sys.stdout.write(safe_json(record) + "\n")
+            sys.stdout.flush()
+            now = time.monotonic()
+            if bar:
+                bar.update(task, completed=i)
+            elif i == total or now - last >= every_s:
+                last = now
+                err.print(f"answered {i}/{total} questions ({i * 100 // max(total, 1)}%) in {now - start:.0f} s",
+                          highlight=False)
+    finally:
+        if bar:
+            bar.stop()
 
 
 @app.command()
@@ -183,20 +263,20 @@ def info(index_dir: IndexOpt = None):
     """What the index holds: documents, chunks, model and build time."""
     from index import store
 
-    settings = load_settings(index_dir=index_dir)
+    settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
-        version, manifest = store.read_manifest(settings.index_dir)
-    table = Table(title=f"Index {version}")
+        version, manifest = store.read_manifest(settings.index_dir, hold_version=False)
+    table = Table(title=f"Index {safe(version)}")
     for col in ("document", "kind", "official", "edition", "chunks", "source"):
         table.add_column(col)
-    for d in manifest.get("sources", []):
-        table.add_row(escape(f"{d['title']} ({d['doc_id']})"), d["kind"], "yes" if d["official"] else "no",
-                      escape(d.get("edition") or ""), str(d["chunks"]), escape(d["path"]))
+    for d in manifest["sources"]:
+        table.add_row(safe(f"{d['title']} ({d['doc_id']})"), safe(d["kind"]), "yes" if d["official"] else "no",
+                      safe(d.get("edition") or ""), str(d["chunks"]), safe(d["path"]))
     out.print(table)
     m = manifest["model"]
-    official = sum(1 for d in manifest.get("sources", []) if d["official"])
-    out.print(f"{manifest['chunk_count']} chunks · model {escape(m['identity'])} ({m['dim']} dims) · "
-              f"{manifest.get('vector_index', 'exact')} vector search · built {manifest['built_at']}")
+    official = sum(1 for d in manifest["sources"] if d["official"])
+    out.print(f"{manifest['chunk_count']} chunks · model {safe(m['identity'])} ({m['dim']} dims) · "
+              f"{safe(manifest.get('vector_index', 'exact'))} vector search · built {safe(manifest['built_at'])}")
     if not official:
         out.print("[yellow]No official text is indexed yet: run `wtkb fetch` (needs internet), then `wtkb build`.[/]")
 
@@ -211,13 +291,13 @@ def fetch(
     """Download the official documents listed in corpus/sources.toml."""
     from ingest.fetch import fetch_all
 
-    settings = load_settings(fetch_timeout_s=timeout)
+    settings = settings_or_fail(fetch_timeout_s=timeout)
     with friendly_errors(), _progress() as bar:
         tasks: dict[str, int] = {}
 
         def progress(doc_id: str, done: int, total: int | None):
             if doc_id not in tasks:
-                tasks[doc_id] = bar.add_task(f"Downloading {doc_id}", total=total)
+                tasks[doc_id] = bar.add_task(f"Downloading {safe(doc_id)}", total=total)
             bar.update(tasks[doc_id], completed=done, total=total)
 
         results = fetch_all(settings, only=only, dest=dest, progress=progress)
@@ -225,7 +305,7 @@ def fetch(
     for r in results:
         colour = {"fetched": "green", "unchanged": "dim"}.get(r.status, "red")
         bad += r.status in ("failed", "missing")
-        out.print(f"[{colour}]{r.status:>9}[/] {escape(r.message)}")
+        out.print(f"[{colour}]{r.status:>9}[/] {safe(r.message)}")
     if bad and not allow_missing:
         raise typer.Exit(1)
 
@@ -240,14 +320,14 @@ def evaluate(
     """Score retrieval against gold questions: baselines side by side, report in evals/reports/."""
     from evals.run import main as run_eval
 
-    settings = load_settings()
+    settings = settings_or_fail()
     with friendly_errors():
         try:
             report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system)
         except ValueError as e:
             fail(str(e))
     where = out_dir or settings.reports_dir
-    out.print(f"Report written to {escape(str(where))}/report.md")
+    out.print(f"Report written to {safe(where)}/report.md")
     return report
 
 

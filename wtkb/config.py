@@ -9,6 +9,7 @@ variables named ``WTKB_<FIELD>`` (``WTKB_INDEX_DIR``), or by CLI options.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,25 @@ class Settings:
     fetch_timeout_s: float = 30.0
     fetch_max_bytes: int = 50 * 1024 * 1024
     fetch_allowed_hosts: tuple[str, ...] = ("www.gov.uk", "assets.publishing.service.gov.uk")
+    # The whole download of one document, however slowly the server trickles.
+    fetch_max_seconds: float = 300.0
+
+    # Input limits: a file past one is skipped with a one-line reason
+    # (README, "Limits"). Generous for real guidance, small enough that a
+    # hostile file cannot exhaust memory or time.
+    max_pdf_bytes: int = 100 * 1024 * 1024
+    max_text_bytes: int = 16 * 1024 * 1024  # HTML, Markdown, text
+    min_pdf_bytes: int = 200  # smaller cannot be a real PDF with a page of text
+    max_lines_per_page: int = 2000
+    max_pdf_pages: int = 2000
+    max_front_matter_bytes: int = 16 * 1024
+    max_front_matter_aliases: int = 0  # YAML aliases (&a / *a) are how "billion laughs" bombs expand
+
+    # Readers and rebuilds: a replaced index version is kept this long, and
+    # while any reader holds it open, so a reader that opened it keeps working.
+    version_grace_s: float = 900.0
+    # `ask --batch` prints a progress line to stderr at most this often.
+    batch_progress_every_s: float = 10.0
 
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored so CLI
@@ -80,14 +100,53 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _coerce(value: str, current):
+class SettingsError(ValueError):
+    """A setting with a wrong type or out of range; the message names it and the fix."""
+
+
+# Allowed ranges, checked when settings are loaded: (low, high), either may be None.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "embed_batch_size": (1, 4096), "max_tokens": (16, 8192), "k": (1, 1000), "candidates": (1, 100_000),
+    "rrf_k": (0, 1_000_000), "dense_weight": (0, 1000), "keyword_weight": (0, 1000),
+    "exact_search_max": (0, None), "search_threads": (0, 1024), "key_points": (0, 100),
+    "abstain_below": (-1, 1), "max_query_chars": (10, 1_000_000), "fetch_timeout_s": (0.001, 86_400),
+    "fetch_max_bytes": (1, None), "fetch_max_seconds": (0.001, 86_400), "max_pdf_bytes": (1, None),
+    "max_text_bytes": (1, None), "min_pdf_bytes": (0, None), "max_lines_per_page": (1, None),
+    "max_pdf_pages": (1, None), "max_front_matter_bytes": (1, None), "max_front_matter_aliases": (0, None),
+    "version_grace_s": (0, None), "batch_progress_every_s": (0, None),
+}
+SYSTEM_DIRS = ("/proc", "/sys", "/dev")
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _env_name(name: str) -> str:
+    return f"WTKB_{name.upper()}"
+
+
+def _kind(current) -> str:
     if isinstance(current, bool):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
+        return "true or false"
     if isinstance(current, int):
-        return int(value)
+        return "a whole number"
     if isinstance(current, float):
-        return float(value)
+        return "a number"
+    return "a value"
+
+
+def _coerce(value: str, current):
+    """Text from the environment to the field's type; ValueError when it does not fit."""
+    if isinstance(current, bool):
+        word = value.strip().lower()
+        if word not in TRUE | FALSE:
+            raise ValueError(value)
+        return word in TRUE
+    if isinstance(current, int):
+        return int(value.strip())
+    if isinstance(current, float):
+        return float(value.strip())
     if isinstance(current, Path):
+        if not value.strip():
+            raise ValueError(value)
         return Path(value)
     if isinstance(current, tuple):
         parts = [p for p in value.split(os.pathsep) if p]
@@ -97,12 +156,97 @@ def _coerce(value: str, current):
     return value
 
 
-def load_settings(**overrides) -> Settings:
-    """Defaults, then ``WTKB_*`` environment variables, then keyword overrides."""
-    base = Settings()
-    env = {}
+def _num(x) -> str:
+    return f"{x:,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _check_field(name: str, value, default) -> str:
+    """Why ``value`` is not acceptable for field ``name`` ("" when it is)."""
+    if isinstance(default, bool):
+        return "" if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be {_kind(default)}"
+        if isinstance(default, int) and not isinstance(value, int):
+            return "must be a whole number"
+        if not math.isfinite(value):
+            return "must be a finite number"
+        low, high = RANGES.get(name, (None, None))
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"must be between {_num(low)} and {_num(high)}" if high is not None else \
+                f"must be at least {_num(low)}"
+        return ""
+    if isinstance(default, Path):
+        if not isinstance(value, (str, Path)) or not str(value).strip():
+            return "must be a non-empty folder or file path"
+        return ""
+    if isinstance(default, tuple):
+        if not isinstance(value, (tuple, list)) or not all(str(v).strip() for v in value):
+            return "must be a list of non-empty values"
+    if isinstance(default, str) and (not isinstance(value, str) or not value.strip()):
+        return "must be a non-empty text value"
+    return ""
+
+
+def _system_dir(path: Path) -> bool:
+    resolved = os.path.realpath(os.path.abspath(path))
+    return any(resolved == d or resolved.startswith(d + "/") for d in SYSTEM_DIRS)
+
+
+def validate(settings: Settings, sources: dict[str, str] | None = None) -> Settings:
+    """Check every field's type and range; raise SettingsError naming the first bad one.
+
+    ``sources`` maps a field to where its value came from (an environment
+    variable's text), so the message can name what the user typed."""
+    sources = sources or {}
+    defaults = Settings()
     for f in dataclasses.fields(Settings):
-        raw = os.environ.get(f"WTKB_{f.name.upper()}")
-        if raw is not None:
-            env[f.name] = _coerce(raw, getattr(base, f.name))
-    return base.replace(**env).replace(**overrides)
+        value = getattr(settings, f.name)
+        why = _check_field(f.name, value, getattr(defaults, f.name))
+        if not why and f.name == "index_dir" and _system_dir(Path(value)):
+            why = "must not be inside /proc, /sys or /dev"
+        if why:
+            raise SettingsError(_message(f.name, why, sources.get(f.name, value), getattr(defaults, f.name),
+                                         f.name in sources))
+    if settings.dense_weight == 0 and settings.keyword_weight == 0:
+        raise SettingsError("dense_weight and keyword_weight are both 0, so nothing can rank; "
+                            "set WTKB_DENSE_WEIGHT or WTKB_KEYWORD_WEIGHT above 0")
+    return settings
+
+
+def _message(name: str, why: str, given, default, from_env: bool) -> str:
+    shown = "''" if given == "" else repr(given) if isinstance(given, str) else str(given)
+    shown = shown.encode("unicode_escape").decode("ascii")[:80]
+    if isinstance(default, tuple):
+        default = os.pathsep.join(str(d) for d in default)
+    where = f"{_env_name(name)}={shown}" if from_env else f"setting {name}={shown}"
+    fix = f"set {_env_name(name)} to a valid value (default {default}) or unset it" if from_env else \
+        f"give a valid value (default {default})"
+    return f"{where}: {why}; {fix}"
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then ``WTKB_*`` environment variables, then keyword overrides,
+    validated: a bad value raises SettingsError with one line naming it."""
+    base = Settings()
+    env, raw_env = {}, {}
+    for f in dataclasses.fields(Settings):
+        raw = os.environ.get(_env_name(f.name))
+        if raw is None:
+            continue
+        raw_env[f.name] = raw
+        current = getattr(base, f.name)
+        try:
+            env[f.name] = _coerce(raw, current)
+        except ValueError:
+            why = _check_field(f.name, None, current) or "must not be empty"
+            raise SettingsError(_message(f.name, why, raw, current, True)) from None
+    settings = base.replace(**env)
+    for name, value in overrides.items():
+        if value is not None and name in raw_env:
+            raw_env.pop(name)
+    try:
+        settings = settings.replace(**overrides)
+    except TypeError as e:
+        raise SettingsError(f"unknown setting: {e}") from None
+    return validate(settings, raw_env)
