@@ -69,14 +69,15 @@ def _filler(topic: str, n: int) -> str:
     return " ".join(base[i % len(base)] for i in range(n))
 
 
-def build_layout(path: Path, scheme: str = "simple", outline: bool = True) -> dict:
-    """Write the PDF; return the answer key. ``scheme`` is "simple" or "dotted"."""
+def build_layout(path: Path, scheme: str = "simple", outline: bool = True, metadata_title: str = TITLE) -> dict:
+    """Write the PDF; return the answer key. ``scheme`` is "simple" or "dotted";
+    ``metadata_title`` is what the PDF's properties claim (real ones often name the template)."""
     from fpdf import FPDF
 
     key: dict = {"paragraphs": {}, "tops": [], "sections": [], "contents_pages": [2], "bold": BOLD_SENTENCE}
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=25)
-    pdf.set_title(TITLE)
+    pdf.set_title(metadata_title)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 24)
     pdf.ln(50)

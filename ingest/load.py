@@ -99,7 +99,23 @@ def _pdf_lines(path: Path, limits: Limits = Limits()) -> tuple[list[Line], int, 
         lines.extend(page_lines)
     if not any(ln.text.strip() for ln in lines):
         raise IngestError(f"{path}: the PDF has no text layer (scanned?); run it through OCR first, then rebuild")
-    return lines, len(pages), title, read_outline(reader)
+    return lines, len(pages), pdf_title(title, lines), read_outline(reader)
+
+
+TEMPLATE_TITLE = re.compile(r"template|untitled|^microsoft word|\.docx?$|^document\d*$|^title$", re.I)
+
+
+def pdf_title(metadata_title: str, lines: list[Line]) -> str:
+    """The document's title: its metadata title unless that is a leftover of
+    the authoring template ("DFE stat guidance template", "Microsoft Word -
+    draft.docx"), else the largest type on the cover page."""
+    if metadata_title and not TEMPLATE_TITLE.search(metadata_title.strip()):
+        return metadata_title
+    cover = [ln for ln in lines if ln.page == 1 and ln.size and re.search(r"[A-Za-z]{3}", ln.text)]
+    if not cover:
+        return ""
+    biggest = max(ln.size for ln in cover)
+    return " ".join(" ".join(ln.text.split()) for ln in cover if ln.size >= biggest - 0.5)[:200]
 
 
 def _check_page_stream(path: Path, page, number: int, limits: Limits) -> None:

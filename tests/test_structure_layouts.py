@@ -87,6 +87,12 @@ def test_dotted_ranges_in_citations_and_ids(tmp_path):
     assert multi.chunk_id.endswith(f":p{first}-{last}")
 
 
+def test_template_title_in_metadata_gives_way_to_the_cover(tmp_path):
+    path = tmp_path / "templated.pdf"
+    build_layout(path, metadata_title="DFE stat guidance template")
+    assert ingest_file(path).document.meta.title == "Keeping learners safe: sample statutory guidance"
+
+
 @pytest.mark.parametrize("label_, last, new_chapter, ok", [
     ("4.12", "4.11", False, True),
     ("4.2", "3.64", False, False),  # "4.2 of the Regulations" wrapped to a line start
