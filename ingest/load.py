@@ -213,11 +213,12 @@ def _merge_drop_capital_lines(lines: list[Line]) -> list[Line]:
 
 _HTML_CHAPTER = re.compile(r"^(chapter\s+\d+|appendix\s+[a-z0-9]+|annex\s+[a-z0-9]+|part\s+\w+|introduction|\d{1,2}\.?\s)\b",
                            re.I)
-MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))+\)")
+MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))+\)")
 
 
 def strip_links(text: str) -> str:
-    """Markdown-style links read as their text: "[the guidance](https://…)" → "the guidance"."""
+    """Markdown-style links and images read as their text: "[the guidance](https://…)" →
+    "the guidance", "![a chart](c.png)" → "a chart". The address never reaches a chunk."""
     return MD_LINK.sub(r"\1", text)
 
 
