@@ -11,6 +11,7 @@ from __future__ import annotations
 from wtkb.config import Settings, load_settings
 
 from .answer import Answer, KeyPoint, answer
+from .browse import ChapterNode, SectionNode, outline
 from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
 from .embed import Embedder, ModelError
@@ -27,6 +28,6 @@ def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters
     return kb.search(query, k, filters)
 
 
-__all__ = ["Answer", "BuildReport", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase",
-           "ModelError", "QueryError", "Settings", "answer", "build", "citation", "label", "load",
-           "load_settings", "search", "source_url", "staleness"]
+__all__ = ["Answer", "BuildReport", "ChapterNode", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint",
+           "KnowledgeBase", "ModelError", "QueryError", "SectionNode", "Settings", "answer", "build", "citation",
+           "label", "load", "load_settings", "outline", "search", "source_url", "staleness"]
