@@ -64,7 +64,7 @@ def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
 
     version = store.current_version(settings.index_dir)
     if version is None:
-        return None, (f"No index found in `{escape_md(settings.index_dir)}`. " + REBUILD)
+        return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
     try:
         return _open_kb(str(settings.index_dir), version.name), ""
     except index.IndexError_ as e:
@@ -142,7 +142,7 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
                         "or `make app` when online, to add the official guidance.")
         st.markdown("Rebuild after changing the corpus: `wtkb build`. Refresh the evaluation: `make eval`.")
         st.markdown(f"Answers flagged by users are saved on this machine in "
-                    f"`{escape_md(feedback.feedback_path(settings))}`.")
+                    f"{escape_md(feedback.feedback_path(settings))}.")
 
 
 # --------------------------------------------------------------------------- Ask
@@ -190,13 +190,13 @@ def get_answer(kb: index.KnowledgeBase, q: str, filters: index.Filters, k: int) 
     return memo[key]
 
 
-def question_chips(asked: bool) -> None:
+def question_chips(current: str) -> None:
     """Examples on the first screen; once a question is asked, examples and recent questions fold away."""
-    if not asked:
+    if not current:
         st.pills("Or try an example", EXAMPLES, key="example", on_change=use_choice, args=("example",))
         return
     with st.expander("Examples and your recent questions", icon=":material/history:"):
-        recent = [q for q in st.session_state.recent][1:]
+        recent = [q for q in st.session_state.recent if q != current]
         if recent:
             st.pills("Recent questions", recent, key="recent_pick", on_change=use_choice, args=("recent_pick",))
         st.pills("Examples", EXAMPLES, key="example", on_change=use_choice, args=("example",))
@@ -213,7 +213,7 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         st.button("Ask", type="primary", key="ask", on_click=on_ask, icon=":material/search:")
         filters, k = filters_popover(kb)
     q = (q or "").strip()
-    question_chips(bool(q))
+    question_chips(q)
     if not q:
         if st.session_state.asked_empty:
             st.info("Please type a question first, in your own words; acronyms are fine.", icon=":material/edit:")
@@ -387,7 +387,7 @@ def glossary_view(kb: index.KnowledgeBase | None, settings) -> None:
     st.title("Glossary", anchor=False)
     glossary = kb.glossary if kb is not None else load_glossary(settings.glossary_file)
     if not glossary.terms:
-        st.info(f"The glossary is empty: add terms to `{escape_md(settings.glossary_file)}`.")
+        st.info(f"The glossary is empty: add terms to {escape_md(settings.glossary_file)}.")
         return
     look = st.text_input("Look up a term or acronym", key="gloss_q", type="search", persist_state="session")
     look = (look or "").strip().lower()
