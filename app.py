@@ -207,9 +207,10 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
     if kb is None:
         st.error(error, icon=":material/error:")
         return
-    with st.container(horizontal=True, vertical_alignment="bottom", key="askbar"):
-        q = st.text_input("Your question", key="q", placeholder="e.g. What happens at a strategy discussion?",
-                          max_chars=kb.settings.max_query_chars * 2, width="stretch", bind="query-params")
+    # The question gets the full width (a phone shows all of it); the buttons sit on their own row.
+    q = st.text_input("Your question", key="q", placeholder="e.g. What happens at a strategy discussion?",
+                      max_chars=kb.settings.max_query_chars * 2, width="stretch", bind="query-params")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="askbar"):
         st.button("Ask", type="primary", key="ask", on_click=on_ask, icon=":material/search:")
         filters, k = filters_popover(kb)
     q = (q or "").strip()
@@ -246,6 +247,7 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
     with st.container(key="answer"):
         if res.abstained:
             st.header("No answer found", anchor=False)
+            st.caption(escape_md(f"For: \u201c{res.query}\u201d"))
             st.warning(escape_md(res.message), icon=":material/search_off:")
             tips = ["rephrase the question using the words the guidance uses (for example "
                     "\u201cstrategy discussion\u201d rather than \u201cmeeting\u201d)",
