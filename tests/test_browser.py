@@ -350,6 +350,10 @@ def test_phone_in_chromium(chromium, built, tmp_path):
                 assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
                 expect(page.get_by_text("What does the LADO do?")).not_to_be_visible()  # examples folded away
                 expect(page.get_by_role("button", name="Filters")).to_be_in_viewport()  # labelled, on the page
+                # Heading levels never skip (h1 → h2 → h3), so screen readers can navigate the page.
+                levels = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]"
+                                       ".filter(h => h.textContent.trim()).map(h => +h.tagName[1])")
+                assert levels and levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
                 page.screenshot(path=str(ARTIFACTS / "phone-answer.png"))
             finally:
                 browser.close()
