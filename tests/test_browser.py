@@ -154,6 +154,11 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
                 expect(target).to_be_in_viewport()
                 first.get_by_role("button", name="Add to excerpts").click()
                 expect(first.get_by_role("button", name="In your excerpts")).to_be_visible(timeout=TIMEOUT_MS)
+                # "Copy answer" copies the key points, each with its citation.
+                answer.get_by_role("button", name="Copy the key points with their citations").click()
+                copied = page.evaluate("navigator.clipboard.readText()")
+                assert copied.startswith(f"Question: {FIRST_Q}\n\n1. ") and "five working days" in copied, copied
+                assert FIRST_LABEL_END + ")" in copied, copied
 
                 # Warm: press Ask/Enter → answer on screen, median of three questions.
                 warm = [ask(page, q) for q in WARM_QS]

@@ -154,6 +154,16 @@ def _quote(text: str, highlights: Sequence[str] = ()) -> str:
     return "\n".join(("> " + ln) if ln else ">" for ln in lines or [""])
 
 
+def _md_reference(ref: str) -> str:
+    """A reference-list entry, escaped, with its trailing link as a Markdown autolink (escaping a URL's
+    underscores would break it)."""
+    m = re.search(r"(https?://[^\s<>\"'`]+?)\.?$", ref)
+    url = safe_url(m.group(1)) if m else ""
+    if not url:
+        return md_escape(ref)
+    return (md_escape(ref[:m.start()]).rstrip() + f" <{url}>.").lstrip()
+
+
 def _status(ex: dict) -> str:
     return "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
 
@@ -180,7 +190,7 @@ def to_markdown(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str |
         if note:
             out += ["**Trainer's note:**", "", md_escape(note), ""]
     out += ["## References", ""]
-    out += [f"{n}. {md_escape(r)}" for n, r in enumerate(refs, start=1)] or ["None."]
+    out += [f"{n}. {_md_reference(r)}" for n, r in enumerate(refs, start=1)] or ["None."]
     out.append("")
     return "\n".join(out)
 
