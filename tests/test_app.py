@@ -337,8 +337,11 @@ def test_stored_basket_is_parsed_defensively():
     assert parse_stored(json.dumps({"version": 1, "items": [good]}))[0]["note"] == ""
     for junk in ("", None, "{", "[]", json.dumps({"items": "x"}), json.dumps({"items": [{"text": 1}]}), 42):
         assert parse_stored(junk) == []
-    odd = parse_stored(json.dumps({"items": [{**good, "citation": "<script>"}]}))
-    assert odd[0]["citation"] == {}
+    odd = parse_stored(json.dumps({"items": [{**good, "citation": "<script>", "highlights": "x", "note": 3},
+                                             {"chunk_id": "b:2", "text": "u", "extra": "dropped"}]}))
+    assert odd[0]["citation"] == {} and odd[0]["highlights"] == [] and odd[0]["note"] == ""
+    assert odd[1] == {"chunk_id": "b:2", "text": "u", "label": "b:2", "note": "", "question": "",
+                      "highlights": [], "citation": {}}
 
 
 # ----------------------------------------------------------------- browse

@@ -103,13 +103,17 @@ def parse_stored(raw: object) -> list[dict]:
         return []
     out = []
     for ex in items:
-        if (isinstance(ex, dict) and isinstance(ex.get("chunk_id"), str) and isinstance(ex.get("text"), str)
-                and isinstance(ex.get("label", ""), str)):
-            ex.setdefault("note", "")
-            ex.setdefault("highlights", [])
-            ex.setdefault("question", "")
-            ex["citation"] = ex.get("citation") if isinstance(ex.get("citation"), dict) else {}
-            out.append(ex)
+        if not (isinstance(ex, dict) and isinstance(ex.get("chunk_id"), str) and isinstance(ex.get("text"), str)):
+            continue
+        # Storage can be edited by hand: keep only the fields the app uses, with the types it expects.
+        clean = {"chunk_id": ex["chunk_id"], "text": ex["text"]}
+        for name in ("label", "note", "question"):
+            clean[name] = ex.get(name) if isinstance(ex.get(name), str) else ""
+        clean["label"] = clean["label"] or clean["chunk_id"]
+        highlights = ex.get("highlights")
+        clean["highlights"] = [h for h in highlights if isinstance(h, str)] if isinstance(highlights, list) else []
+        clean["citation"] = ex.get("citation") if isinstance(ex.get("citation"), dict) else {}
+        out.append(clean)
     return out
 
 
