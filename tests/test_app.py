@@ -56,8 +56,8 @@ def unescape(md: str) -> str:
 
 
 def labels(at: AppTest) -> list[str]:
-    """Citation labels shown (one st.code per passage, for copying)."""
-    return [c.value for c in at.code]
+    """Citation labels shown, one "Cite as:" line per passage or excerpt."""
+    return [unescape(c.value).removeprefix("Cite as: ") for c in at.caption if c.value.startswith("Cite as: ")]
 
 
 def load_app_module():
@@ -67,13 +67,29 @@ def load_app_module():
     return module
 
 
+def go(at: AppTest, view: str) -> AppTest:
+    at.segmented_control(key="view").set_value(view).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def view_of(at: AppTest) -> str:
+    return at.segmented_control(key="view").value
+
+
 # ----------------------------------------------------------------- asking
 
 def test_first_screen_has_notice_examples_and_index_panel(at):
     warnings = " ".join(w.value for w in at.warning)
-    assert "does not replace your local safeguarding procedures" in warnings and "call 999" in warnings
-    # The sample corpus has no official text: a banner says how to get it.
-    assert "No official text is indexed yet" in warnings and "wtkb fetch" in warnings and "wtkb build" in warnings
+    assert "does not replace your local procedures" in warnings and "Call 999" in warnings
+    assert view_of(at) == "ask" and [t.value for t in at.title] == ["Ask the guidance"]
+    # The sample corpus has no official text: practitioners are told so in plain words, with no commands.
+    main_text = " ".join(i.value for i in at.main.info) + warnings
+    assert "These answers come from study notes, not the guidance itself." in main_text
+    assert "wtkb" not in main_text and "make app" not in main_text
+    # The commands are in the admin panel.
+    admin = " ".join(m.value for m in at.sidebar.expander[1].markdown)
+    assert "`wtkb fetch`" in admin and "`wtkb build`" in admin and "feedback.jsonl" in unescape(admin)
     assert at.pills(key="example").value is None
     panel = unescape(" ".join(m.value for m in at.sidebar.expander[0].markdown))
     assert "**Sample safeguarding guidance**" in panel and "**Study note: sample chapter**" in panel
@@ -86,37 +102,60 @@ def test_asking_shows_key_points_with_citations_and_passages(at):
     text = "\n".join(m.value for m in at.markdown)
     assert "five working days" in unescape(text)
     assert "[\\[1\\]](#passage-1)" in text  # the key point's marker links to passage 1
-    assert at.subheader[0].value.startswith("Answer for")
+    assert at.header[0].value == "Key points"
+    assert any(unescape(c.value).startswith(f"For: \u201c{REVIEW_Q}\u201d") for c in at.caption)
     passages = [s for s in at.subheader if s.value.startswith("\\[")]
     assert passages and passages[0].value == "\\[1\\] Sample safeguarding guidance"
-    assert labels(at)[0].endswith(REVIEW_LABEL_END)
-    details = unescape(" ".join(c.value for c in at.caption))
-    assert "Chapter: Ch 3: Reviewing serious incidents" in details and "Paragraphs 10\u201311" in details
-    assert "Page 6" in details
+    assert labels(at)[0].endswith(REVIEW_LABEL_END) and "Ch 3: Reviewing serious incidents" in labels(at)[0]
+    # One citation line per card: no metadata line repeating it, no raw similarity on the card.
+    assert not any("Chapter: " in c.value for c in at.caption)
+    assert not any("similarity" in b.label.lower() for b in at.get("badge") if hasattr(b, "label"))
     # The key-point sentence is highlighted inside its passage.
     assert any(m.value.startswith(":orange-background[**When a child is seriously harmed") for m in at.markdown)
     assert len([b for b in at.button if b.label == "Add to excerpts"]) == len(labels(at)) == 5
+    # The examples fold away once a question is asked; the question is remembered.
+    assert at.session_state.recent == [REVIEW_Q]
+    assert any(e.label == "Examples and your recent questions" for e in at.expander)
 
 
-def test_example_question_is_asked(at):
+def test_example_and_recent_questions_are_asked(at):
     at.pills(key="example").set_value("What happens at a strategy discussion?").run()
     assert at.text_input(key="q").value == "What happens at a strategy discussion?"
     assert at.pills(key="example").value is None  # reset so the same example can be picked again
     assert any(lab.startswith("Unofficial study note") for lab in labels(at))
-    notes = " ".join(i.value for i in at.info)
-    assert "unofficial study notes, not the statutory guidance" in unescape(notes)
-    assert "Working Together 2023 Ch 3: Providing help, support and protection" in unescape(notes)
+    # The study-note disclaimer is said once per answer, not in every card.
+    said = [c.value for c in at.caption if "are our own summaries" in c.value]
+    assert len(said) == 1 and "These answers come from study notes" in said[0]
+    assert any("covers Working Together 2023, Ch 3: Providing help, support and protection" in lab
+               for lab in labels(at))
+    ask(at, REVIEW_Q)
+    at.pills(key="recent_pick").set_value("What happens at a strategy discussion?").run()
+    assert at.text_input(key="q").value == "What happens at a strategy discussion?"
+    assert at.session_state.recent[:2] == ["What happens at a strategy discussion?", REVIEW_Q]
+
+
+def test_filters_offer_only_what_the_index_holds(at, env):
+    ask(at, "strategy discussion")
+    assert at.multiselect(key="f_kind").options == ["notes", "other"]  # no guidance/framework: none indexed
+    docs = at.multiselect(key="f_doc").options  # shown by title
+    assert len(docs) == 4 and "Sample HTML guidance" in docs and "Study note: sample chapter" in docs
+    _, kinds, names = load_app_module().filter_options(index.load(env.settings()))
+    assert kinds == ["notes", "other"]
+    assert list(names.values()) == at.multiselect(key="f_chapter").options
+    assert names["3"] == "Ch 3: Providing help, support and protection / Reviewing serious incidents"
+    assert names["0"] == "Introduction"
 
 
 def test_filter_by_kind_changes_results(at):
     ask(at, "strategy discussion")
     everything = labels(at)
     assert any(not lab.startswith("Unofficial study note") for lab in everything)
-    at.sidebar.multiselect(key="f_kind").set_value(["notes"]).run()
+    at.multiselect(key="f_kind").set_value(["notes"]).run()
     only_notes = labels(at)
     assert only_notes and all(lab.startswith("Unofficial study note") for lab in only_notes)
     assert only_notes != everything
-    at.sidebar.multiselect(key="f_kind").set_value(["other"]).run()
+    assert any(p.proto.popover.label == "Filters (1)" for p in at.get("popover"))  # the active filter shows on the button
+    at.multiselect(key="f_kind").set_value(["other"]).run()
     ask(at, "how is consent to share information recorded?")
     assert labels(at) and not any(lab.startswith("Unofficial study note") for lab in labels(at))
 
@@ -125,28 +164,30 @@ def test_filter_by_chapter_changes_results(at):
     ask(at, "what does a review of a serious incident look for?")
     before = labels(at)
     assert any(" Ch 3" not in lab for lab in before)
-    at.sidebar.multiselect(key="f_chapter").set_value(["3"]).run()
+    at.multiselect(key="f_chapter").set_value(["3"]).run()
     after = labels(at)
     assert after and all(" Ch 3" in lab for lab in after) and after != before
 
 
 def test_filter_by_document(at):
     ask(at, "review")
-    at.sidebar.multiselect(key="f_doc").set_value(["sample-html"]).run()
+    at.multiselect(key="f_doc").set_value(["sample-html"]).run()
     assert labels(at) and all(lab.startswith("Sample HTML guidance") for lab in labels(at))
 
 
 def test_filters_that_exclude_everything_abstain_and_suggest_widening(at):
     ask(at, REVIEW_Q)
-    at.sidebar.multiselect(key="f_kind").set_value(["framework"]).run()
+    at.multiselect(key="f_doc").set_value(["sample-html"]).run()
+    at.multiselect(key="f_kind").set_value(["notes"]).run()
     assert labels(at) == []
-    assert any("widen the filters" in m.value for m in at.markdown)
+    assert any("widen the **Filters**" in m.value for m in at.markdown)
 
 
 def test_unrelated_question_abstains_without_passages(at):
     ask(at, UNRELATED_Q)
+    assert [h.value for h in at.header] == ["No answer found"]
     warning = " ".join(w.value for w in at.warning)
-    assert "No answer found" in warning and "Nothing in the indexed documents" in unescape(warning)
+    assert "Nothing in the indexed documents" in unescape(warning)
     assert labels(at) == []
     assert not [b for b in at.button if b.label == "Add to excerpts"]
     assert not [s for s in at.subheader if s.value.startswith("\\[")]
@@ -166,7 +207,7 @@ def test_acronyms_are_explained(at):
     captions = unescape(" ".join(c.value for c in at.caption))
     assert "LADO: local authority designated officer" in captions
     ask(at, "What does the designated lead decide about a referral?")
-    captions = unescape(" ".join(c.value for c in at.caption))
+    captions = unescape(" ".join(c.value for c in at.caption))  # behind each card's Details toggle
     assert "Acronyms here:" in captions and "DSL: designated safeguarding lead" in captions
 
 
@@ -194,18 +235,32 @@ def test_escape_md_makes_markdown_inert():
     assert app.safe_url("javascript:alert(1)") == "" and app.safe_url("https://www.gov.uk/x.pdf#page=3")
 
 
+def test_flag_this_answer_is_stored_locally_question_only_with_consent(at, env):
+    from wtkb.ui import feedback
+
+    path = feedback.feedback_path(env.settings())
+    before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    ask(at, REVIEW_Q)
+    at.radio(key="flag_problem").set_value("A citation points to the wrong place")
+    at.text_area(key="flag_comment").input("Paragraph 11 is on the next page.")
+    at.button(key="FormSubmitter:flag-Send to whoever runs this app").click().run()
+    assert not at.exception, at.exception
+    at.checkbox(key="flag_consent").check()
+    at.button(key="FormSubmitter:flag-Send to whoever runs this app").click().run()
+    lines = path.read_text(encoding="utf-8").splitlines()[len(before):]
+    first, second = (json.loads(x) for x in lines)
+    assert first["question"] is None and first["problem"] == "A citation points to the wrong place"
+    assert first["comment"] == "Paragraph 11 is on the next page." and first["passages"]
+    assert second["question"] == REVIEW_Q
+    assert first["index_version"].startswith("v-")
+
+
 # ----------------------------------------------------------------- excerpts
 
 def add_passages(at: AppTest, *ranks: int) -> None:
     for rank in ranks:
-        cid_buttons = [b for b in at.button if b.key and b.key.startswith("add::")]
-        at.button(key=cid_buttons[rank - 1].key).click().run()
-
-
-def go(at: AppTest, view: str) -> AppTest:
-    at.sidebar.radio(key="view").set_value(view).run()
-    assert not at.exception, at.exception
-    return at
+        cid_buttons = [b for b in at.button if b.key and b.key.startswith(f"add::passage-{rank}::")]
+        at.button(key=cid_buttons[0].key).click().run()
 
 
 def test_basket_add_reorder_annotate_remove(at):
@@ -213,14 +268,14 @@ def test_basket_add_reorder_annotate_remove(at):
     first, second = labels(at)[0], labels(at)[1]
     add_passages(at, 1, 2)
     assert [ex["label"] for ex in at.session_state.excerpts] == [first, second]
-    added = [b for b in at.button if b.key and b.key.startswith("add::")]
+    added = [b for b in at.button if b.key and b.key.startswith("add::passage-1::")]
     assert added[0].disabled and added[0].label == "In your excerpts"
 
-    go(at, "Excerpts")
-    assert at.sidebar.radio(key="view").format_func("Excerpts") == "Excerpts (2)"
-    heads = [m.value for m in at.markdown if m.value.startswith("#### ")]
-    assert unescape(heads[0]) == f"#### 1. {first}" and unescape(heads[1]) == f"#### 2. {second}"
-    assert labels(at)[:2] == [first, second]  # copy-citation blocks
+    go(at, "excerpts")
+    assert at.title[0].value == "Excerpts (2)"
+    heads = [unescape(h.value) for h in at.header]
+    assert heads[0] == "1. Notifying an incident" and heads[1].startswith("2. ")
+    assert labels(at)[:2] == [first, second]  # one citation line each, with a copy button
 
     at.button(key=f"down::{at.session_state.excerpts[0]['chunk_id']}").click().run()
     assert [ex["label"] for ex in at.session_state.excerpts] == [second, first]
@@ -239,58 +294,122 @@ def test_basket_add_reorder_annotate_remove(at):
 
     at.button(key=f"remove::{cid}").click().run()
     assert [ex["label"] for ex in at.session_state.excerpts] == [second]
+    # Clearing asks first; Cancel keeps everything.
     at.button(key="clear").click().run()
+    assert any("Remove all 1 excerpts" in w.value for w in at.warning)
+    at.button(key="clear_no").click().run()
+    assert len(at.session_state.excerpts) == 1 and not at.session_state.confirm_clear
+    at.button(key="clear").click().run()
+    at.button(key="clear_yes").click().run()
     assert at.session_state.excerpts == []
     assert any("No excerpts yet" in i.value for i in at.info)
+
+
+def test_excerpt_widgets_keep_their_keys_after_a_removal(at):
+    ask(at, REVIEW_Q)
+    add_passages(at, 1, 2, 3)
+    go(at, "excerpts")
+    ids = [ex["chunk_id"] for ex in at.session_state.excerpts]
+    at.text_area(key=f"note::{ids[2]}").input("third").run()
+    at.button(key=f"remove::{ids[0]}").click().run()
+    assert view_of(at) == "excerpts"
+    # The remaining excerpts' widgets are the same ones (keyed by chunk id), notes intact.
+    assert at.text_area(key=f"note::{ids[2]}").value == "third"
+    at.button(key=f"up::{ids[2]}").click().run()
+    assert view_of(at) == "excerpts" and [ex["chunk_id"] for ex in at.session_state.excerpts] == [ids[2], ids[1]]
+    assert at.session_state.excerpts[0]["note"] == "third"
 
 
 def test_basket_survives_switching_views(at):
     ask(at, REVIEW_Q)
     add_passages(at, 1)
-    go(at, "Glossary")
-    go(at, "Ask")
+    go(at, "glossary")
+    go(at, "ask")
     assert at.text_input(key="q").value == REVIEW_Q
-    go(at, "Excerpts")
+    go(at, "excerpts")
     assert len(at.session_state.excerpts) == 1
+
+
+def test_stored_basket_is_parsed_defensively():
+    from wtkb.ui.browser import parse_stored
+
+    good = {"chunk_id": "a:1", "text": "t", "label": "L", "citation": {"official": True}}
+    assert parse_stored(json.dumps({"version": 1, "items": [good]}))[0]["note"] == ""
+    for junk in ("", None, "{", "[]", json.dumps({"items": "x"}), json.dumps({"items": [{"text": 1}]}), 42):
+        assert parse_stored(junk) == []
+    odd = parse_stored(json.dumps({"items": [{**good, "citation": "<script>", "highlights": "x", "note": 3},
+                                             {"chunk_id": "b:2", "text": "u", "extra": "dropped"}]}))
+    assert odd[0]["citation"] == {} and odd[0]["highlights"] == [] and odd[0]["note"] == ""
+    assert odd[1] == {"chunk_id": "b:2", "text": "u", "label": "b:2", "note": "", "question": "",
+                      "highlights": [], "citation": {}}
+
+
+# ----------------------------------------------------------------- browse
+
+def test_browse_shows_the_outline_and_reads_a_section(at):
+    go(at, "browse")
+    at.selectbox(key="browse_doc").set_value("sample-guidance").run()
+    assert not at.exception, at.exception
+    chapters = [unescape(e.label).split(" · ")[0] for e in at.expander if e.label.startswith("Ch ")]
+    assert chapters == ["Ch 1: Shared work with families", "Ch 2: Local partnership arrangements",
+                        "Ch 3: Reviewing serious incidents"]  # the document's order
+    opens = [b for b in at.button if b.key and b.key.startswith("open::sample-guidance::")]
+    assert [b.label.split(" · ")[0] for b in opens][-2:] == ["Notifying an incident", "Learning lessons"]
+    target = next(b for b in opens if "Notifying an incident" in b.label)
+    assert "paras 10" in target.label and "p. 6" in target.label
+    at.button(key=target.key).click().run()
+    assert unescape(at.header[0].value) == "Notifying an incident"
+    assert labels(at) and all(lab.endswith("p. 6") or "Notifying an incident" in lab for lab in labels(at))
+    add = [b for b in at.button if b.key and b.key.startswith("add::browse-0::")]
+    at.button(key=add[0].key).click().run()
+    assert at.session_state.excerpts[0]["label"] == labels(at)[0]
+    at.button(key="browse_back").click().run()
+    assert at.header[0].value == "Contents"
 
 
 # ----------------------------------------------------------------- other views
 
 def test_glossary_view(at):
-    go(at, "Glossary")
-    table = at.dataframe[0].value
-    assert {"LADO", "DSL"} <= set(table["Term"])
+    go(at, "glossary")
+    table = at.table[0].value
+    assert list(table["Term"]) == sorted(table["Term"], key=str.lower) and {"LADO", "DSL"} <= set(table["Term"])
+    assert list(table.columns) == ["Term", "Stands for", "Meaning"]
     at.text_input(key="gloss_q").input("designated safeguarding").run()
-    assert list(at.dataframe[0].value["Term"]) == ["DSL"]
+    assert list(at.table[0].value["Term"]) == ["DSL"]
 
 
 def test_evaluation_view_without_a_report(at):
-    go(at, "Evaluation")
+    go(at, "evaluation")
     assert any("make eval" in i.value and "wtkb eval" in i.value for i in at.info)
 
 
-def test_evaluation_view_shows_the_latest_report(env, tmp_path, monkeypatch):
+def test_evaluation_view_is_readable(env, tmp_path, monkeypatch):
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "latest.json").write_text(json.dumps({
-        "generated_at": "2026-11-22T10:00:00Z", "recommended": "hybrid", "split": "test",
-        "systems": {"hybrid": {"recall@5": 0.9, "mrr": 0.8, "p50_ms": 40},
-                    "bm25": {"recall@5": 0.7, "mrr": 0.6, "p50_ms": 5}}}))
-    from PIL import Image
-
-    Image.new("RGB", (40, 20), "white").save(reports / "recall.png")
+        "generated_at": "2026-11-22T10:00:00Z", "split": "test",
+        "recommended": {"system": "hybrid+acronyms", "dense_weight": 1.2, "keyword_weight": 0.8, "rrf_k": 10,
+                        "abstain_below": 0.43, "rerank": {"p50_ms": 1950.0}},
+        "systems": {"bm25": {"recall@5": 0.7, "mrr@10": 0.6, "latency_p50_ms": 5, "abstention_f1": None},
+                    "hybrid+acronyms": {"recall@5": 0.9, "mrr@10": 0.8, "latency_p50_ms": 40,
+                                        "abstention_f1": 0.5}}}))
+    (reports / "run-bm25.txt").write_text("q1 Q0 a:1 1 1.0 bm25\n")
+    (reports / "qrels.txt").write_text("q1 0 a:1 2\n")
     monkeypatch.setenv("WTKB_REPORTS_DIR", str(reports))
     app = AppTest.from_file(str(APP), default_timeout=60)
-    app.session_state["view"] = "Evaluation"
+    app.session_state["view"] = "evaluation"
     app.run()
     assert not app.exception, app.exception
-    table = app.dataframe[0].value
-    assert list(table.index) == ["hybrid", "bm25"] and table.loc["hybrid", "recall@5"] == 0.9
-    assert any("2026-11-22T10:00:00Z" in unescape(c.value) for c in app.caption)
-    assert app.get("vega_lite_chart")  # the bar chart
-    assert app.image and app.image[0].captions == ["recall.png"]
-    assert any("Recommended" in i.value and "hybrid" in i.value for i in app.info)
-    assert any("split: test" in unescape(c.value) for c in app.caption)
+    table = app.table[0].value
+    assert list(table.index) == ["bm25", "hybrid+acronyms (app)"]  # the system the app runs is marked
+    assert list(table.columns)[:2] == ["Found in top 5", "MRR@10"]  # the reader's order, named in words
+    rec = " ".join(i.value for i in app.info)
+    assert "recommends **hybrid+acronyms** (what this app runs)" in unescape(rec) and "{" not in rec
+    assert any("older than the index" in w.value for w in app.warning)  # the index was built after the report
+    explained = unescape(" ".join(m.value for e in app.expander for m in e.markdown))
+    assert "MRR@10" in explained and "first passage answers" in explained
+    assert len(app.get("vega_lite_chart")) == 2 and not app.image  # one chart per question, no duplicates
+    assert [d.label for d in app.download_button] == ["Download the TREC run and qrels files (zip)"]
 
     (reports / "latest.json").write_text("{not json")
     app.run()
@@ -304,8 +423,9 @@ def test_missing_index_says_how_to_build(tmp_path, monkeypatch, env):
     assert not app.exception, app.exception
     errors = " ".join(e.value for e in app.error)
     assert "No index found" in errors and "make app" in errors and "wtkb build" in errors
-    go(app, "Evaluation")  # the other views still work
-    go(app, "Excerpts")
+    go(app, "evaluation")  # the other views still work
+    go(app, "browse")
+    go(app, "excerpts")
     assert any("No excerpts yet" in i.value for i in app.info)
 
 
@@ -332,29 +452,47 @@ def test_markdown_export_has_citations_and_references(excerpts):
     top, note, hostile = excerpts[0], excerpts[1], excerpts[2]
     assert md.startswith("# Training: notifications\n")
     assert "call 999" in md
-    assert f"## 1. {top['label']} [1]" in md and f"Citation: {top['label']} [1]" in md
-    assert f"## 4. {top['label']} [1]" in md  # repeated source → same reference number
+    # The section title is the heading; the long citation is given once, then in the reference list.
+    assert "## 1. Notifying an incident\n" in md and "## 4. Notifying an incident\n" in md
+    assert md.split("## References")[0].count(top["label"]) == 2  # excerpts 1 and 4, once each
+    assert re.search(r"^Citation: " + re.escape(top["label"]) + r" \[1\]", md, re.M)
     assert "Ask the group who notifies the panel." in md
-    assert "> When a child is seriously harmed" in md
+    # The matched sentence is kept, in bold, inside the quote; no stray "\\>" in section paths.
+    assert "> **When a child is seriously harmed" in md
+    assert "\\>" not in md
     refs = md.split("## References", 1)[1]
     assert refs.strip().startswith(f"1. {top['label']}")
     assert "\n3. " in refs and "\n4. " not in refs
-    assert export.UNOFFICIAL in md and note["citation"]["url"] in refs
+    assert export.UNOFFICIAL in md and f"<{note['citation']['url']}>." in refs  # a link, not escaped text
     # hostile text is inert
-    assert "<script>" not in md and "![x](" not in md and not UNESCAPED_JS_LINK.search(md)
-    assert "\\<script\\>alert(1)\\</script\\>" in md and "javascript:alert(3)" not in md
+    assert not re.search(r"(?<!\\)<(?!https?://)", md) and "![x](" not in md and not UNESCAPED_JS_LINK.search(md)
+    assert "\\<script>alert(1)\\</script>" in md and "javascript:alert(3)" not in md
 
 
-def test_word_export_has_citations_and_references(excerpts):
+def test_markdown_export_escapes_highlighted_text():
+    ex = {"chunk_id": "x:1", "label": "X · Ch 1 · A > B · para 3", "text": "1. Keep <b>this</b> [safe](javascript:x).",
+          "highlights": ["Keep <b>this</b> [safe](javascript:x)."], "citation": {"section": "A > B"}}
+    md = export.to_markdown([ex], now="2026-11-22 10:00")
+    assert "## 1. B\n" in md and "Citation: X · Ch 1 · A > B · para 3 [1]" in md
+    assert "> 1\\. **Keep \\<b>this\\</b> \\[safe\\](javascript:x).**" in md
+
+
+def test_word_export_is_a4_with_links_citations_and_references(excerpts):
     from docx import Document
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.shared import Mm
 
     data = export.to_docx(excerpts, title="Training: notifications", now="2026-11-22 10:00")
     doc = Document(io.BytesIO(data))
+    section = doc.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
     paras = [p.text for p in doc.paragraphs]
     text = "\n".join(paras)
-    top = excerpts[0]
+    top, note = excerpts[0], excerpts[1]
     assert paras[0] == "Training: notifications"
-    assert f"1. {top['label']} [1]" in paras and f"Citation: {top['label']} [1]" in paras
+    assert "1. Notifying an incident" in paras
+    assert f"Citation: {top['label']} [1]" in paras
+    assert text.split("References")[0].count(top["label"]) == 2  # once for each of excerpts 1 and 4
     assert "References" in paras
     refs = paras[paras.index("References") + 1:]
     assert refs[0].startswith(f"[1] {top['label']}") and len(refs) == 3
@@ -363,6 +501,11 @@ def test_word_export_has_citations_and_references(excerpts):
     assert "<script>alert(1)</script>" in text  # Word shows text as text
     bold = [r.text for p in doc.paragraphs for r in p.runs if r.bold]
     assert any("five working days" in b for b in bold)  # the matched sentence is highlighted
+    links = {r.target_ref for r in doc.part.rels.values() if r.reltype == RELATIONSHIP_TYPE.HYPERLINK}
+    assert note["citation"]["url"] in links and not any("javascript" in u for u in links)
+    hyperlinks = doc.element.body.findall(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}hyperlink")
+    assert hyperlinks and all(h.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+                              in doc.part.rels for h in hyperlinks)
 
 
 def test_export_of_an_empty_basket():

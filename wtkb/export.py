@@ -59,6 +59,14 @@ def is_note(ex: dict) -> bool:
     return _cit(ex).get("kind") == "notes"
 
 
+def heading(ex: dict) -> str:
+    """A short heading for an excerpt: its section's title, else its chapter's, else the document's.
+    The full citation is given once under the passage and in the reference list."""
+    cit = _cit(ex)
+    section = str(cit.get("section") or "").split(" > ")[-1].strip()
+    return section or str(cit.get("chapter_title") or "").strip() or str(cit.get("title") or _label(ex))
+
+
 def safe_url(url: object) -> str:
     """The URL when it is a plain http(s) link, else "" (no javascript:, data: and the like)."""
     s = str(url or "").strip()
@@ -106,7 +114,9 @@ def references(excerpts: Sequence[dict]) -> tuple[list[str], list[int]]:
 
 # ------------------------------------------------------------------ Markdown
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>{}|~$])")
+# Only what can start markup inside a line: ">" is harmless mid-line (it only quotes at a line start), and
+# escaping it left "Child protection \\> Strategy discussions" in every section path.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<{}|~$])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 
 
@@ -115,21 +125,52 @@ def md_escape(text: object) -> str:
     keeping it readable in the raw file."""
     out = []
     for line in str(text or "").splitlines() or [""]:
-        line = _MD_INLINE.sub(r"\\\1", line.strip())
-        line = _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2)[:-1] + "\\" + m.group(2)[-1]
-                                                          if m.group(2)[0].isdigit() else "\\" + m.group(2)), line)
-        out.append(line)
+        out.append(_md_line(line.strip()))
     return "\n".join(out)
 
 
-def _quote(text: str) -> str:
-    lines = [ln for ln in md_escape(text).split("\n")]
-    return "\n".join(("> " + ln) if ln else ">" for ln in lines)
+def _md_line(line: str) -> str:
+    line = _MD_INLINE.sub(r"\\\1", line)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2)[:-1] + "\\" + m.group(2)[-1]
+                                                      if m.group(2)[0].isdigit() else "\\" + m.group(2)), line)
+
+
+def _md_highlighted(line: str, highlights: Sequence[str]) -> str:
+    """One line of passage text, escaped, with the matched sentences in bold."""
+    parts = []
+    for k, (text, marked) in enumerate(_split_highlights(line, highlights)):
+        piece = _MD_INLINE.sub(r"\\\1", text)
+        if k == 0:
+            piece = _md_line(text)
+        if marked and piece.strip():
+            lead, core, trail = re.match(r"^(\s*)(.*?)(\s*)$", piece, re.S).groups()
+            piece = f"{lead}**{core}**{trail}"
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _quote(text: str, highlights: Sequence[str] = ()) -> str:
+    lines = [_md_highlighted(ln.strip(), highlights) if ln.strip() else "" for ln in str(text).splitlines()]
+    return "\n".join(("> " + ln) if ln else ">" for ln in lines or [""])
+
+
+def _md_reference(ref: str) -> str:
+    """A reference-list entry, escaped, with its trailing link as a Markdown autolink (escaping a URL's
+    underscores would break it)."""
+    m = re.search(r"(https?://[^\s<>\"'`]+?)\.?$", ref)
+    url = safe_url(m.group(1)) if m else ""
+    if not url:
+        return md_escape(ref)
+    return (md_escape(ref[:m.start()]).rstrip() + f" <{url}>.").lstrip()
+
+
+def _status(ex: dict) -> str:
+    return "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
 
 
 def to_markdown(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
-    """The basket as a Markdown document: each excerpt with its full citation,
-    the trainer's note, then a numbered reference list."""
+    """The basket as a Markdown document: each excerpt under its section title, the passage with
+    the matched sentences in bold, its citation once, the trainer's note, then the reference list."""
     now = now or time.strftime("%Y-%m-%d %H:%M")
     refs, numbers = references(excerpts)
     out = [f"# {md_escape(title) or DEFAULT_TITLE}", "",
@@ -138,35 +179,88 @@ def to_markdown(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str |
         out += ["No excerpts were selected.", ""]
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
         cit = _cit(ex)
-        out += [f"## {i}. {md_escape(_label(ex))} [{n}]", ""]
-        status = "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
-        out += [f"*{status}.*", ""]
+        out += [f"## {i}. {md_escape(heading(ex))}", ""]
+        out += [f"*{_status(ex)}.*", ""]
         if ex.get("question"):
             out += [f"Found for the question: \u201c{md_escape(ex['question'])}\u201d", ""]
-        out += [_quote(str(ex.get("text", ""))), ""]
-        out += [f"Citation: {md_escape(_label(ex))} [{n}]", ""]
+        out += [_quote(str(ex.get("text", "")), [h for h in ex.get("highlights") or [] if h]), ""]
         url = safe_url(cit.get("url"))
-        if url:
-            out += [f"Source: <{url}>", ""]
+        out += [f"Citation: {md_escape(_label(ex))} [{n}]" + (f" <{url}>" if url else ""), ""]
         note = str(ex.get("note") or "").strip()
         if note:
             out += ["**Trainer's note:**", "", md_escape(note), ""]
     out += ["## References", ""]
-    out += [f"{n}. {md_escape(r)}" for n, r in enumerate(refs, start=1)] or ["None."]
+    out += [f"{n}. {_md_reference(r)}" for n, r in enumerate(refs, start=1)] or ["None."]
     out.append("")
     return "\n".join(out)
 
 
 # ------------------------------------------------------------------ Word
 
+def _hyperlink(paragraph, url: str, text: str | None = None):
+    """Append a real, clickable hyperlink run (python-docx has no API for one)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rid = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    color = OxmlElement("w:color")
+    color.set(qn("w:val"), "0563C1")
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    for el in (style, color, underline):
+        props.append(el)
+    run.append(props)
+    t = OxmlElement("w:t")
+    t.text = text or url
+    t.set(qn("xml:space"), "preserve")
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
+    return link
+
+
+def _a4(doc) -> None:
+    """A4 with 2 cm margins: python-docx's default template is US Letter."""
+    from docx.shared import Mm
+
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(20)
+
+
+def _text_with_links(paragraph, text: str) -> None:
+    """Text whose http(s) URLs become hyperlinks."""
+    pos = 0
+    for m in re.finditer(r"https?://[^\s<>\"'`]+", text):
+        url = safe_url(m.group(0).rstrip(".,;)"))
+        if not url:
+            continue
+        if m.start() > pos:
+            paragraph.add_run(text[pos:m.start()])
+        _hyperlink(paragraph, url)
+        pos = m.start() + len(url)
+    if pos < len(text):
+        paragraph.add_run(text[pos:])
+
+
 def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
-    """The basket as a Word document (python-docx); the same content as ``to_markdown``."""
+    """The basket as an A4 Word document (python-docx); the same content as ``to_markdown``, with
+    the sources as clickable links."""
     from docx import Document
     from docx.shared import Pt, RGBColor
 
     now = now or time.strftime("%Y-%m-%d %H:%M")
     refs, numbers = references(excerpts)
     doc = Document()
+    _a4(doc)
     doc.core_properties.title = title or DEFAULT_TITLE
     doc.core_properties.author = "wtkb"
     doc.add_heading(title or DEFAULT_TITLE, level=1)
@@ -176,9 +270,8 @@ def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | Non
         doc.add_paragraph("No excerpts were selected.")
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
         cit = _cit(ex)
-        doc.add_heading(f"{i}. {_label(ex)} [{n}]", level=2)
-        status = "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
-        run = doc.add_paragraph().add_run(status + ".")
+        doc.add_heading(f"{i}. {heading(ex)}", level=2)
+        run = doc.add_paragraph().add_run(_status(ex) + ".")
         run.italic = True
         run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20) if is_official(ex) else RGBColor(0x6A, 0x1B, 0x9A)
         if ex.get("question"):
@@ -196,9 +289,8 @@ def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | Non
         c.add_run(f"{_label(ex)} [{n}]")
         url = safe_url(cit.get("url"))
         if url:
-            s = doc.add_paragraph()
-            s.add_run("Source: ").bold = True
-            s.add_run(url)
+            c.add_run(" ")
+            _hyperlink(c, url, "open the source")
         note = str(ex.get("note") or "").strip()
         if note:
             np_ = doc.add_paragraph()
@@ -206,7 +298,8 @@ def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | Non
             np_.add_run(note)
     doc.add_heading("References", level=2)
     for n, ref in enumerate(refs, start=1):
-        para = doc.add_paragraph(f"[{n}] {ref}")
+        para = doc.add_paragraph()
+        _text_with_links(para, f"[{n}] {ref}")
         para.paragraph_format.left_indent = Pt(18)
         para.paragraph_format.first_line_indent = Pt(-18)
     if not refs:

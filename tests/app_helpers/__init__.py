@@ -132,14 +132,15 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_streamlit(env: dict[str, str], log: Path, timeout: float = 60.0) -> Server:
-    """Start `streamlit run app.py` on a free port and wait for its health check."""
-    port = free_port()
+def start_streamlit(env: dict[str, str], log: Path, timeout: float = 60.0, port: int | None = None) -> Server:
+    """Start `streamlit run app.py` on ``port`` (default: a free one) and wait for its health check.
+    Restarting on the same port keeps the browser's origin, so its localStorage is still there."""
+    port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
-    out = open(log, "wb")
+    out = open(log, "ab")
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     out.close()
