@@ -13,6 +13,8 @@ from wtkb.config import Settings, load_settings
 from .answer import Answer, KeyPoint, answer
 from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
+from .diff import Alignment, Change, Para, align
+from .diff_kb import ChangeAnswer, DiffError, changes_about, diff_documents, edition_pairs
 from .embed import Embedder, ModelError
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
@@ -27,6 +29,8 @@ def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters
     return kb.search(query, k, filters)
 
 
-__all__ = ["Answer", "BuildReport", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase",
+__all__ = ["Alignment", "Change", "ChangeAnswer", "DiffError", "Para", "align", "changes_about", "diff_documents",
+           "edition_pairs",
+           "Answer", "BuildReport", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase",
            "ModelError", "QueryError", "Settings", "answer", "build", "citation", "label", "load",
            "load_settings", "search", "source_url", "staleness"]

@@ -41,6 +41,8 @@ def meta_from_source(entry: dict) -> DocMeta:
         official=bool(entry.get("official", True)),
         url=entry.get("file_url", "") or entry.get("landing_page", ""),
         publisher=entry.get("publisher", ""),
+        edition_of=str(entry.get("edition_of", "")),
+        supersedes=str(entry.get("supersedes", "")),
     )
 
 
@@ -261,6 +263,8 @@ def _md_meta(path: Path, fm: dict, sources: dict[str, dict]) -> DocMeta:
         covers_title=str(covered.get("short_title") or covered.get("title") or covers.get("doc", "")),
         covers_chapter=str(covers.get("chapter", "")),
         covers_chapter_title=str(covers.get("chapter_title", "")),
+        edition_of=str(fm.get("edition_of", "") or ""),
+        supersedes=str(fm.get("supersedes", "") or ""),
     )
 
 
