@@ -117,15 +117,16 @@ class Alignment:
         return {k: c.get(k, 0) for k in KINDS}
 
     def select(self, kinds: Sequence[str] = (), chapter: str | None = None) -> list[Change]:
-        """Changes of the given kinds (all when empty) in one chapter (either edition's number)."""
-        out = []
-        for ch in self.changes:
-            if kinds and ch.kind not in kinds:
-                continue
-            if chapter is not None and str(chapter) not in {p.chapter for p in ch.old + ch.new}:
-                continue
-            out.append(ch)
-        return out
+        """Changes of the given kinds (all when empty), optionally in one chapter of the
+        new edition (removed paragraphs count in the chapter their old chapter became)."""
+        return [ch for ch in self.changes
+                if (not kinds or ch.kind in kinds) and (chapter is None or self.in_chapter(ch, str(chapter)))]
+
+    def in_chapter(self, change: Change, chapter: str) -> bool:
+        if change.new:
+            return any(p.chapter == chapter for p in change.new)
+        old = change.old[0].chapter
+        return self.chapter_map.get(old, f"old {old}") in (chapter, f"old {chapter}")
 
     def summary(self) -> list[ChapterSummary]:
         """Counts by kind for each chapter, in the new edition's order (removed-only chapters last)."""
@@ -319,13 +320,3 @@ def _classify(old, new, on, nn, pairs, sections, splits, merges) -> list[Change]
             placed.append((anchor + 0.5, Change("removed", (o,), (), 0.0)))
     placed.sort(key=lambda t: t[0])
     return [c for _, c in placed]
-
-
-def texts_of(paras: Sequence[Para]) -> list[str]:
-    return [p.text for p in paras]
-
-
-def unit_rows(vecs: np.ndarray) -> np.ndarray:
-    vecs = np.asarray(vecs, dtype=np.float32)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return vecs / np.where(norms == 0, 1.0, norms)

@@ -141,7 +141,7 @@ class ChangeAnswer:
     total: int = 0  # changes in that chapter, before ranking by the topic
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "topic": self.topic, "old_doc": self.old_doc, "new_doc": self.new_doc,
+        return {"answer_type": "changes", "question": self.question, "topic": self.topic, "old_doc": self.old_doc, "new_doc": self.new_doc,
                 "chapter": self.chapter, "chapter_title": self.chapter_title, "total": self.total,
                 "changes": [c.to_dict() for c in self.changes]}
 
@@ -166,15 +166,9 @@ def changes_about(kb, question: str, old: str | None = None, new: str | None = N
     if not hits:
         return ChangeAnswer(question, topic, old, new, "", "")
     chapter, title = hits[0].chunk.chapter_number, hits[0].chunk.chapter_title
-    here = [c for c in alignment.changes if c.kind in CHANGED and _in_chapter(c, chapter, alignment)]
+    here = [c for c in alignment.changes if c.kind in CHANGED and alignment.in_chapter(c, chapter)]
     ranked = _rank(kb, topic, here)[:k]
     return ChangeAnswer(question, topic, old, new, chapter, title, ranked, len(here))
-
-
-def _in_chapter(change: Change, chapter: str, alignment: Alignment) -> bool:
-    if change.new:
-        return any(p.chapter == chapter for p in change.new)
-    return alignment.chapter_map.get(change.old[0].chapter) == chapter
 
 
 def _rank(kb, topic: str, changes: list[Change]) -> list[Change]:
