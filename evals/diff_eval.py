@@ -112,6 +112,10 @@ def sweep(pairs: list[dict], encoder, base: Settings) -> list[dict]:
     return rows
 
 
+def _load(values) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
+
+
 def report_md(data: dict) -> str:
     s = data["settings"]
     lines = [
@@ -133,10 +137,13 @@ def report_md(data: dict) -> str:
               "## Time", "",
               f"Aligning the first pair ({data['paragraphs'][0]} and {data['paragraphs'][1]} paragraphs) with the "
               f"real encoder: median **{t['median_s']:.2f} s** of {len(t['runs_s'])} runs "
-              f"({', '.join(f'{x:.2f}' for x in t['runs_s'])} s; target < 10 s on 2 cores). Paragraphs with an "
-              f"identical partner are paired without the model, so {t['encoded']} paragraphs were encoded. "
-              f"Encoding every paragraph of both editions (what two wholly reworded editions would cost) takes "
-              f"{t['encode_all_s']:.1f} s on this machine.", "",
+              f"({', '.join(f'{x:.2f}' for x in t['runs_s'])} s; target < 10 s on 2 cores), encoder "
+              f"{t['backend']} (what `wtkb diff` uses after a build). Paragraphs with an identical partner are "
+              f"paired without the model, so {t['encoded']} paragraphs were encoded; without any encoder the "
+              f"alignment takes {t['no_model_s']:.2f} s. Encoding every paragraph of both editions (what two "
+              f"wholly reworded editions would cost) takes {t['encode_all_s']:.1f} s. Load average (1, 5, 15 min) "
+              f"{_load(t['load_before'])} at the start and {_load(t['load_after'])} at the end: the machine is "
+              "shared, so times are pessimistic.", "",
               "## Threshold sweep", "",
               "Lowest per-class precision or recall over all pairs for each setting tried (others at their "
               "defaults). The defaults sit inside the range that scores 1.0.", "",
@@ -148,6 +155,19 @@ def report_md(data: dict) -> str:
     return "\n".join(lines)
 
 
+def _encoder(settings: Settings, tmp: Path):
+    """The encoder `wtkb diff` uses: the ONNX export a build makes, else sentence-transformers."""
+    from index.embed import Embedder
+    from index.onnx_encoder import export
+
+    plain = Embedder(settings.model, settings.embed_batch_size)
+    if settings.onnx_query_encoder and export(plain.sentence_transformer(), Path(plain.spec.location),
+                                              tmp / "encoder.onnx"):
+        return Embedder(settings.model, settings.embed_batch_size, onnx_path=tmp / "encoder.onnx",
+                        dim=plain.dim), "onnxruntime"
+    return plain, "sentence-transformers"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.diff_eval", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", default="10,6,10", help="chapters,sections,paragraphs per section (default 600)")
@@ -157,16 +177,22 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from index.diff import align
-    from index.embed import Embedder
 
     settings = load_settings()
     scale = tuple(int(x) for x in args.scale.split(","))
     seeds = [int(x) for x in args.seeds.split(",")]
-    embedder = Embedder(settings.model, settings.embed_batch_size)
-    embedder.encode(["warm up"])  # model loading is not alignment time
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="wtkb-diff-eval-") as tmp:
+        embedder, backend = _encoder(settings, Path(tmp))
+        embedder.encode(["warm up"])  # model loading is not alignment time
         pairs = [prepare(Path(tmp), scale, seed, embedder, settings) for seed in seeds]
-    times, first = timed(pairs[0], embedder, settings)
+        times, first = timed(pairs[0], embedder, settings)
+        t = time.perf_counter()
+        align(pairs[0]["old_paras"], pairs[0]["new_paras"], None, settings)
+        no_model = time.perf_counter() - t
+        t = time.perf_counter()
+        embedder.encode([p.text for p in pairs[0]["old_paras"] + pairs[0]["new_paras"]])
+        encode_all = time.perf_counter() - t
     encoder = MemoEncoder(embedder)
     results = [score(align(p["old_paras"], p["new_paras"], encoder, settings).changes, p["key"]) for p in pairs]
     total = {k: {f: sum(r[k][f] for r in results) for f in ("gold", "predicted", "correct")}
@@ -174,9 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     for v in total.values():
         v["precision"] = v["correct"] / v["predicted"] if v["predicted"] else 1.0
         v["recall"] = v["correct"] / v["gold"] if v["gold"] else 1.0
-    t = time.perf_counter()
-    embedder.encode([p.text for p in pairs[0]["old_paras"] + pairs[0]["new_paras"]])
-    encode_all = time.perf_counter() - t
     counting = MemoEncoder(embedder)
     align(pairs[0]["old_paras"], pairs[0]["new_paras"], counting, settings)
     data = {
@@ -187,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         "paragraphs": (len(pairs[0]["old_paras"]), len(pairs[0]["new_paras"])),
         "scores": total, "worst": worst(total),
         "timing": {"runs_s": [round(x, 3) for x in times], "median_s": statistics.median(times),
-                   "encoded": counting.calls, "encode_all_s": encode_all},
+                   "encoded": counting.calls, "encode_all_s": encode_all, "no_model_s": no_model,
+                   "backend": backend, "load_before": load_before, "load_after": os.getloadavg()},
         "settings": {f: getattr(settings, f) for f in settings.__dataclass_fields__ if f.startswith("diff_")},
         "sweep": [] if args.no_sweep else sweep(pairs, encoder, settings),
         "first_counts": first.counts(),
