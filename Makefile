@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: install app test test-fast browser-deps build bench eval clean
+.PHONY: install app test test-fast browser-deps build bench bench-diff eval clean
 
 install: $(STAMP)
 
@@ -46,8 +46,12 @@ app: install
 eval: install
 	$(BIN)/wtkb eval
 
-bench: install
+bench: install bench-diff
 	$(BIN)/python -m evals.bench
+
+# Edition alignment scored against known edits (evals/reports/diff.md).
+bench-diff: install
+	$(BIN)/python -m evals.diff_eval
 
 clean:
 	rm -rf var .pytest_cache

@@ -14,6 +14,8 @@ from .answer import Answer, KeyPoint, answer
 from .browse import ChapterNode, SectionNode, outline
 from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
+from .diff import Alignment, Change, Para, align
+from .diff_kb import ChangeAnswer, DiffError, changes_about, diff_documents, edition_pairs
 from .embed import Embedder, ModelError
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
@@ -48,6 +50,8 @@ def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters
     return kb.search(query, k, filters)
 
 
-__all__ = ["Answer", "BuildReport", "ChapterNode", "Embedder", "Filters", "Hit", "IndexError_", "KeyPoint",
-           "KnowledgeBase", "ModelError", "QueryError", "SectionNode", "Settings", "answer", "build", "citation",
-           "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url", "staleness"]
+__all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "ChapterNode", "DiffError", "Embedder",
+           "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase", "ModelError", "Para", "QueryError",
+           "SectionNode", "Settings", "align", "answer", "build", "changes_about", "citation", "diff_documents",
+           "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
+           "staleness"]

@@ -42,15 +42,18 @@ class Filters:
     doc: tuple[str, ...] = ()
     chapter: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
+    edition: tuple[str, ...] = ()  # "2018" matches edition "2018-07-04"; a document id also matches
 
     def active(self) -> bool:
-        return bool(self.doc or self.chapter or self.kind)
+        return bool(self.doc or self.chapter or self.kind or self.edition)
 
     def allows(self, c: Chunk) -> bool:
         chapter = c.meta.covers_chapter if c.meta.kind == "notes" and c.meta.covers_chapter else c.chapter_number
         return ((not self.doc or c.meta.doc_id in self.doc or c.meta.covers_doc in self.doc)
                 and (not self.chapter or chapter in self.chapter)
-                and (not self.kind or c.meta.kind in self.kind))
+                and (not self.kind or c.meta.kind in self.kind)
+                and (not self.edition or any(c.meta.edition.startswith(e) or c.meta.doc_id == e
+                                             for e in self.edition)))
 
 
 @dataclass

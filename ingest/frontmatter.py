@@ -14,7 +14,7 @@ from pathlib import Path
 from .limits import Limits
 from .records import KINDS, IngestError
 
-TEXT_FIELDS = ("id", "title", "short_title", "edition", "kind", "url", "publisher")
+TEXT_FIELDS = ("id", "title", "short_title", "edition", "kind", "url", "publisher", "edition_of", "supersedes")
 COVERS_FIELDS = ("doc", "chapter", "chapter_title")
 
 

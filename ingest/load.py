@@ -37,6 +37,8 @@ def meta_from_source(entry: dict, official: bool) -> DocMeta:
         official=official,
         url=entry.get("file_url", "") or entry.get("landing_page", ""),
         publisher=entry.get("publisher", ""),
+        edition_of=str(entry.get("edition_of", "")),
+        supersedes=str(entry.get("supersedes", "")),
     )
 
 
@@ -330,6 +332,8 @@ def _md_meta(path: Path, fm: dict, sources: dict[str, dict], sha256: str,
         covers_title=covered.get("short_title") or covered.get("title") or covers.get("doc", ""),
         covers_chapter=covers.get("chapter", ""),
         covers_chapter_title=covers.get("chapter_title", ""),
+        edition_of=fm.get("edition_of") or "",
+        supersedes=fm.get("supersedes") or "",
     )
 
 

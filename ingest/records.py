@@ -35,6 +35,9 @@ class DocMeta:
     covers_title: str = ""  # short title of the covered document, for citations
     covers_chapter: str = ""
     covers_chapter_title: str = ""
+    # Editions: the id of the work this is an edition of, and of the edition it replaces.
+    edition_of: str = ""
+    supersedes: str = ""
 
     @property
     def label(self) -> str:

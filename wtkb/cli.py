@@ -196,6 +196,8 @@ def ask(
     doc: Annotated[Optional[list[str]], typer.Option("--doc", help="Only this document id; repeatable.")] = None,
     chapter: Annotated[Optional[list[str]], typer.Option("--chapter", help="Only this chapter; repeatable.")] = None,
     kind: Annotated[Optional[list[str]], typer.Option("--kind", help="guidance, framework, summary or notes.")] = None,
+    edition: Annotated[Optional[list[str]], typer.Option("--edition", help="Only this edition (\"2018\" matches "
+                       "2018-07-04) or document id; repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     batch: Annotated[Optional[str], typer.Option("--batch", help="File of questions, one per line ('-' for "
                      "stdin); prints JSON Lines.")] = None,
@@ -208,10 +210,13 @@ def ask(
     if (question is None) == (batch is None):
         fail("give either a question or --batch FILE")
     settings = settings_or_fail(index_dir=index_dir)
-    filters = lib.Filters(doc=tuple(doc or ()), chapter=tuple(chapter or ()), kind=tuple(kind or ()))
+    filters = lib.Filters(doc=tuple(doc or ()), chapter=tuple(chapter or ()), kind=tuple(kind or ()),
+                          edition=tuple(edition or ()))
     with friendly_errors():
         kb = lib.load(settings, model=model)
         if batch is None:
+            if not filters.active() and cli_diff.print_change_answer(kb, question, as_json, k):
+                return  # "what changed about X", answered from the diff of two indexed editions
             result = lib.answer(kb, question, k=k, filters=filters)
             if as_json:
                 sys.stdout.write(safe_json(result.to_dict(), indent=2) + "\n")
@@ -332,6 +337,7 @@ def evaluate(
 
 
 from wtkb import cli_browse  # noqa: E402,F401 - registers `chunks` and `outline` on the app
+from wtkb import cli_diff  # noqa: E402 - registers `wtkb diff`; needs `app` above
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -69,6 +69,20 @@ class Settings:
     abstain_below: float = 0.35
     max_query_chars: int = 1000
 
+    # Comparing two editions (index/diff.py). Chosen by `python -m evals.diff_eval`
+    # (evals/reports/diff.md): a pair is accepted at diff_match_min of
+    # w*cosine + (1-w)*character ratio (+ the bonus for staying in the paired chapter).
+    # With w=0.5 every class scores 1.0 from 0.4 to 0.7; 0.55 is the middle.
+    diff_match_min: float = 0.55
+    diff_cosine_weight: float = 0.5
+    diff_place_bonus: float = 0.05
+    diff_candidates: int = 3  # per paragraph, by cosine, before the character ratio
+    diff_screen_min: float = 0.3  # candidates below this cosine are never paired
+    diff_title_min: float = 0.75  # chapter/section titles this alike count as the same heading
+    diff_split_min: float = 0.8  # ratio of the old text to two new neighbours read together
+    diff_split_gain: float = 0.15  # ... and how much better than the one paired half
+    diff_default_pair: tuple[str, ...] = ("wt2018-guidance", "wt2023-guidance")
+
     # Fetching official documents.
     fetch_timeout_s: float = 30.0
     fetch_max_bytes: int = 50 * 1024 * 1024

@@ -1,0 +1,176 @@
+"""The app's "What changed" view: two editions side by side, paragraph by paragraph.
+
+``render(st, kb, add_excerpt=None)`` draws the view with the Streamlit module
+it is given and only the library API (``index.diff_kb``), so app.py wires it
+into its navigation with one call and tests drive it through AppTest.
+
+Security, as in app.py: corpus text is never rendered as HTML. Every piece of
+text that reaches Markdown has all ASCII punctuation backslash-escaped, so no
+link, image, tag or directive can form from the corpus; insertions and
+deletions are marked with Streamlit's own colour directives around escaped text.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+
+from index.diff import CHANGED, KINDS, Change
+
+_PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+PAGE_SIZE = 25
+LABELS = {"unchanged": "Unchanged", "reworded": "Reworded", "moved": "Moved", "split": "Split in two",
+          "merged": "Merged", "new": "New", "removed": "Removed"}
+
+
+def escape_md(text: object) -> str:
+    """Text that renders as exactly itself in Streamlit Markdown (line breaks kept)."""
+    return "  \n".join(_PUNCT.sub(r"\\\1", line.strip()) for line in str(text or "").split("\n"))
+
+
+def _mark(text: str, style: str) -> str:
+    """Escaped text inside a colour directive, line by line (a directive cannot span lines)."""
+    out = []
+    for line in text.split("\n"):
+        core = _PUNCT.sub(r"\\\1", line.strip())
+        if not core:
+            out.append("")
+        elif style == "del":
+            out.append(f":red-background[~~{core}~~]")
+        else:
+            out.append(f":green-background[**{core}**]")
+    return "  \n".join(out)
+
+
+def side_by_side(change: Change) -> tuple[str, str]:
+    """(old, new) Markdown: the old side shows deletions, the new side insertions."""
+    if not change.diff:
+        old = escape_md("\n\n".join(p.text for p in change.old)) if change.old else "*(not in this edition)*"
+        new = escape_md("\n\n".join(p.text for p in change.new)) if change.new else "*(not in this edition)*"
+        return old, new
+    old_parts, new_parts = [], []
+    for seg in change.diff:
+        if seg.op in ("same", "del"):
+            old_parts.append(_mark(seg.text, "del") if seg.op == "del" else escape_md(seg.text))
+        if seg.op in ("same", "ins"):
+            new_parts.append(_mark(seg.text, "ins") if seg.op == "ins" else escape_md(seg.text))
+    return " ".join(p for p in old_parts if p), " ".join(p for p in new_parts if p)
+
+
+def doc_label(meta) -> str:
+    return meta.label + (f" ({meta.edition})" if meta.edition and meta.edition not in meta.label else "")
+
+
+def change_label(change: Change, old_label: str, new_label: str) -> str:
+    """One line naming the change and citing both editions (paragraph label and page)."""
+    parts = []
+    if change.old:
+        parts.append(f"{old_label} " + " + ".join(p.where for p in change.old))
+    if change.new:
+        parts.append(f"{new_label} " + " + ".join(p.where for p in change.new))
+    return f"{LABELS[change.kind]}: " + " \u2192 ".join(parts)
+
+
+def excerpt_from_change(change: Change, old_meta, new_meta) -> dict:
+    """An excerpt for the basket (the dict wtkb.export uses), citing both editions."""
+    side = change.new or change.old
+    meta = new_meta if change.new else old_meta
+    label = change_label(change, doc_label(old_meta), doc_label(new_meta))
+    before = "\n\n".join(p.text for p in change.old)
+    after = "\n\n".join(p.text for p in change.new)
+    text = "\n".join(x for x in (f"Before: {before}" if before else "", f"After: {after}" if after else "") if x)
+    first = side[0]
+    return {
+        "chunk_id": f"diff:{old_meta.doc_id}>{new_meta.doc_id}:" + ",".join(p.chunk_id + "#" + p.label
+                                                                             for p in change.old + change.new),
+        "text": text, "label": label, "question": "", "highlights": [], "note": "",
+        "citation": {"doc_id": meta.doc_id, "title": meta.title, "edition": meta.edition, "kind": meta.kind,
+                     "official": meta.official, "chapter": first.chapter, "chapter_title": first.chapter_title,
+                     "section": first.section, "paragraphs": [p.label for p in side if p.label],
+                     "pages": list(first.pages), "url": meta.url, "covers": None, "label": label},
+    }
+
+
+def _fetch_message(st, kb) -> None:
+    """Fewer than two editions: say, in plain words, which documents to fetch."""
+    from index.diff_kb import missing_editions
+    from ingest import load_sources
+
+    sources = load_sources(kb.settings.sources_file)
+    names = [f"{sources.get(d, {}).get('short_title') or d} ({d})" for d in missing_editions(kb)]
+    st.info("To see what changed between editions, wtkb needs two editions of the same document in its index. "
+            + (f"It is missing {escape_md(' and '.join(names))}. " if names else "")
+            + "Run `wtkb fetch` (it needs the internet) and then `wtkb build`, or put both editions in the "
+              "corpus folder and declare `supersedes` in corpus/sources.toml.")
+
+
+def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
+    """Draw the "What changed" view for a loaded ``index.KnowledgeBase``."""
+    from index.diff_kb import DiffError, default_pair, diff_documents, documents
+
+    st.header("What changed")
+    docs = documents(kb)
+    if len(docs) < 2:
+        _fetch_message(st, kb)
+        return
+    ids = list(docs)
+    pair = default_pair(kb) or (ids[0], ids[1])
+    if default_pair(kb) is None:
+        _fetch_message(st, kb)
+    c1, c2 = st.columns(2)
+    old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=lambda d: doc_label(docs[d]),
+                          key="diff_old")
+    new_id = c2.selectbox("Newer edition", ids, index=ids.index(pair[1]), format_func=lambda d: doc_label(docs[d]),
+                          key="diff_new")
+    if old_id == new_id:
+        st.warning("Choose two different documents to compare.")
+        return
+    try:
+        with st.spinner("Comparing the two editions paragraph by paragraph\u2026"):
+            alignment = diff_documents(kb, old_id, new_id)
+    except DiffError as e:
+        st.error(escape_md(e))
+        return
+    old_label, new_label = doc_label(docs[old_id]), doc_label(docs[new_id])
+    _summary(st, alignment)
+    chapters = ["All chapters"] + [r.new_chapter or r.old_chapter for r in alignment.summary()]
+    f1, f2 = st.columns([1, 2])
+    chapter = f1.selectbox("Chapter", chapters, key="diff_chapter")
+    kinds = f2.multiselect("Show", list(KINDS), default=list(CHANGED), format_func=LABELS.get, key="diff_kinds")
+    changes = alignment.select(tuple(kinds) or CHANGED, None if chapter == "All chapters" else chapter)
+    st.caption(f"{len(changes)} change(s). Deleted words are struck through in red on the left; inserted words "
+               "are in bold on green on the right.")
+    shown = changes[:st.session_state.get("diff_limit", PAGE_SIZE)]
+    for i, ch in enumerate(shown):
+        _change(st, ch, i, old_label, new_label, docs[old_id], docs[new_id], add_excerpt)
+    if len(changes) > len(shown):
+        if st.button(f"Show {min(PAGE_SIZE, len(changes) - len(shown))} more", key="diff_more"):
+            st.session_state["diff_limit"] = len(shown) + PAGE_SIZE
+            st.rerun()
+
+
+def _summary(st, alignment) -> None:
+    rows = []
+    for r in alignment.summary():
+        name = f"Ch {r.new_chapter}" if r.new_chapter else f"Old ch {r.old_chapter}"
+        if r.new_chapter and r.old_chapter and r.old_chapter != r.new_chapter:
+            name += f" (was {r.old_chapter})"
+        rows.append({"Chapter": f"{name}: {r.title}", **{LABELS[k]: r.counts[k] for k in KINDS}})
+    st.subheader("Summary by chapter")
+    st.dataframe(rows, hide_index=True)
+
+
+def _change(st, ch: Change, i: int, old_label: str, new_label: str, old_meta, new_meta, add_excerpt) -> None:
+    st.markdown(f"**{escape_md(change_label(ch, old_label, new_label))}**")
+    if ch.kind == "moved":
+        o, n = ch.old[0], ch.new[0]
+        st.caption(escape_md(f"Moved from Ch {o.chapter} \u203a {o.section or o.chapter_title} to Ch {n.chapter} "
+                             f"\u203a {n.section or n.chapter_title}"))
+    left, right = st.columns(2)
+    old_md, new_md = side_by_side(ch)
+    left.markdown(old_md)
+    right.markdown(new_md)
+    if add_excerpt is not None and st.button("Add to excerpts", key=f"diff_add_{i}"):
+        add_excerpt(excerpt_from_change(ch, old_meta, new_meta))
+    st.divider()
