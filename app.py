@@ -22,14 +22,15 @@ import streamlit as st
 import index
 from index.glossary import load_glossary
 from ingest.chunk import chapter_label
+from wtkb import diff_view
 from wtkb.config import load_settings
 from wtkb.ui import basket, browse_view, evaluation, excerpts_view, feedback, passages
 from wtkb.ui.browser import copy_button
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
 
 # Stable keys, bound to the URL; the labels never change (a count in a label broke the binding).
-VIEWS = {"ask": "Ask", "browse": "Browse", "excerpts": "Excerpts", "glossary": "Glossary",
-         "evaluation": "Evaluation"}
+VIEWS = {"ask": "Ask", "browse": "Browse", "changes": "What changed", "excerpts": "Excerpts",
+         "glossary": "Glossary", "evaluation": "Evaluation"}
 EXAMPLES = (
     "What happens at a strategy discussion?",
     "When should a practitioner make a referral to children's social care?",
@@ -357,6 +358,11 @@ def main() -> None:
     kb, error = get_kb(settings)
     if view == "browse":
         browse_view.view(kb)
+    elif view == "changes":
+        if kb is None:
+            st.info("There is no index yet, so there is nothing to compare.")
+        else:
+            diff_view.render(st, kb, add_excerpt=basket.add)
     elif view == "excerpts":
         excerpts_view.view()
     elif view == "glossary":

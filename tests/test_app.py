@@ -369,6 +369,13 @@ def test_browse_shows_the_outline_and_reads_a_section(at):
 
 # ----------------------------------------------------------------- other views
 
+def test_what_changed_view_is_in_the_navigation(at):
+    go(at, "changes")
+    assert view_of(at) == "changes" and at.header[0].value == "What changed"
+    # The sample corpus holds no two editions of one document: the view says what is missing, in words.
+    assert any("two editions of the same document" in i.value for i in at.info)
+
+
 def test_glossary_view(at):
     go(at, "glossary")
     table = at.table[0].value

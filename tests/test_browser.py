@@ -169,8 +169,10 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
                 ask(page, HOSTILE_QUESTION)
                 hostile = answer.locator('[class*="st-key-passage-"]').filter(has_text="alert(1)")
                 expect(hostile.get_by_text("<script>alert(1)</script>", exact=False).first).to_be_visible()
-                expect(hostile.get_by_text("![x](http://evil/x.png)", exact=False)).to_be_visible()
-                expect(hostile.get_by_text("[click here](javascript:alert(2))", exact=False)).to_be_visible()
+                # Markdown links and images in corpus text are read as their words at ingestion: the
+                # addresses never reach a chunk, let alone the page.
+                expect(hostile.get_by_text("any picture x and any link click here", exact=False)).to_be_visible()
+                assert "evil" not in hostile.inner_text() and "javascript" not in hostile.inner_text()
                 expect(hostile.locator("h3")).to_contain_text("<script>alert('title')</script> **hostile** title")
                 live = page.evaluate(LIVE_HTML)
                 assert live == {"scripts": 0, "imgs": 0, "jsLinks": 0, "answerImgs": 0, "bold": 0}, live
