@@ -56,6 +56,15 @@ def test_ask_human_output_has_citations(cli_env):
     p = run(["ask", "what happens at a strategy discussion?", "--kind", "notes"], env)
     assert "Key points" in p.stdout and "Unofficial study note" in p.stdout
     assert "Strategy discussions" in p.stdout
+    # The emergency line comes first; this sample index holds no verified official text, and says so.
+    assert p.stdout.lstrip().startswith("If a child is in immediate danger, call 999.")
+    assert "No official text is indexed" in p.stdout
+
+
+def test_help_shows_flags_without_a_type(cli_env):
+    env, _, _ = cli_env
+    p = run(["ask", "--help"], env)
+    assert "--json" in p.stdout and "<bool>" not in p.stdout.replace("--help", "").split("--json")[1].split("\n")[0]
 
 
 def test_batch_from_stdin_is_json_lines(cli_env):

@@ -128,7 +128,8 @@ def build(
                       "Default: corpus/notes and corpus/official.")] = None,
     index_dir: IndexOpt = None,
     model: ModelOpt = None,
-    if_stale: Annotated[bool, typer.Option("--if-stale", help="Only build when the index is missing or the "
+    if_stale: Annotated[bool, typer.Option("--if-stale", metavar="", help="Only build when the index is "
+                        "missing or the "
                         "corpus files changed since the last build.")] = False,
 ):
     """Build (or update) the index from PDF, HTML, Markdown and text files."""
@@ -160,6 +161,21 @@ def build(
               f"in {report.seconds:.1f} s: {report.embedded} embedded, {report.reused} reused unchanged. "
               f"{len(report.warnings)} file(s) skipped.")
     out.print(f"Index: {safe(report.version)}")
+
+
+EMERGENCY = ("If a child is in immediate danger, call 999. wtkb points you to the guidance; it does not replace "
+             "your local procedures or professional judgement.")
+NOTES_ONLY = ("No official text is indexed: these answers come from study notes, not the guidance itself. "
+              "Run `wtkb fetch` (needs internet), then `wtkb build`.")
+
+
+def _print_notices(kb) -> None:
+    """What a person reading an answer must know first: the 999 line, and
+    whether the official guidance itself is in the index at all."""
+    out.print(f"[bold red]{EMERGENCY}[/]")
+    if not any(d.get("official") for d in kb.documents()):
+        out.print(f"[yellow]{safe(NOTES_ONLY)}[/]")
+    out.print()
 
 
 def _print_answer(result) -> None:
@@ -198,7 +214,7 @@ def ask(
     kind: Annotated[Optional[list[str]], typer.Option("--kind", help="guidance, framework, summary or notes.")] = None,
     edition: Annotated[Optional[list[str]], typer.Option("--edition", help="Only this edition (\"2018\" matches "
                        "2018-07-04) or document id; repeatable.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Machine-readable output.")] = False,
     batch: Annotated[Optional[str], typer.Option("--batch", help="File of questions, one per line ('-' for "
                      "stdin); prints JSON Lines.")] = None,
     index_dir: IndexOpt = None,
@@ -222,6 +238,7 @@ def ask(
                 sys.stdout.write(safe_json(result.to_dict(), indent=2) + "\n")
                 sys.stdout.flush()
             else:
+                _print_notices(kb)
                 _print_answer(result)
             return
         if batch == "-":
@@ -290,7 +307,8 @@ def info(index_dir: IndexOpt = None):
 def fetch(
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Only this source id; repeatable.")] = None,
     dest: Annotated[Optional[Path], typer.Option("--dest", help="Folder (default corpus/official).")] = None,
-    allow_missing: Annotated[bool, typer.Option("--allow-missing", help="Exit 0 even when a download fails.")] = False,
+    allow_missing: Annotated[bool, typer.Option(
+        "--allow-missing", metavar="", help="Exit 0 even when a download fails.")] = False,
     timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for a server.")] = None,
 ):
     """Download the official documents listed in corpus/sources.toml."""

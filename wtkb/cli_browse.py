@@ -24,7 +24,8 @@ DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document
 @app.command()
 def chunks(
     doc: DocOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one chunk and its citation per line.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", metavar="", help="JSON Lines: one chunk and its citation per line.")] = False,
     index_dir: IndexOpt = None,
 ):
     """Every chunk with its citation, in document order (JSON Lines with --json)."""
@@ -53,7 +54,8 @@ def _outline_record(ch) -> dict:
 @app.command()
 def outline(
     doc: DocOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one chapter with its sections per line.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", metavar="", help="JSON Lines: one chapter with its sections per line.")] = False,
     index_dir: IndexOpt = None,
 ):
     """A document's recovered tree: chapters → sections → paragraph ranges with pages."""

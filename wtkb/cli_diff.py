@@ -195,7 +195,7 @@ def diff(
                        "number).")] = None,
     only: Annotated[Optional[str], typer.Option("--only", help="Only these kinds, comma-separated: reworded, "
                     "moved, split, merged, new, removed, unchanged. Default: every change.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Machine-readable output.")] = False,
     md: Annotated[Optional[Path], typer.Option("--md", help="Write the changes to this Markdown file.")] = None,
     docx: Annotated[Optional[Path], typer.Option("--docx", help="Write the changes to this Word file.")] = None,
     index_dir: IndexOpt = None,
