@@ -223,7 +223,13 @@ def editions_index(tmp_path_factory, embedder):
     corpus.mkdir()
     (corpus / "guide-2022.pdf").write_bytes(info["old"].read_bytes())
     (corpus / "guide-2024.pdf").write_bytes(info["new"].read_bytes())
-    (root / "sources.toml").write_text(SOURCES, encoding="utf-8")
+    # Both editions are official documents the user saved by hand: their sha256 is pinned in
+    # sources.toml, which is what lets a file carry its manifest entry (and its `supersedes`).
+    pinned = SOURCES
+    for doc_id in ("guide-2022", "guide-2024"):
+        digest = hashlib.sha256((corpus / f"{doc_id}.pdf").read_bytes()).hexdigest()
+        pinned = pinned.replace(f'id = "{doc_id}"\n', f'id = "{doc_id}"\nsha256 = "{digest}"\n')
+    (root / "sources.toml").write_text(pinned, encoding="utf-8")
     settings = Settings(index_dir=root / "index", corpus_dirs=(corpus,), sources_file=root / "sources.toml")
     index.build(settings, embedder=embedder)
     return settings, info
