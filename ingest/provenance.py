@@ -25,7 +25,7 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 LOCK_NAME = "fetch.lock.json"
 # Entry keys that must be text when present (sources.toml).
 TEXT_KEYS = ("title", "short_title", "publisher", "edition", "kind", "landing_page", "file_url", "format",
-             "licence", "found", "sha256")
+             "licence", "found", "sha256", "supersedes", "edition_of")
 
 
 def valid_id(doc_id) -> bool:
