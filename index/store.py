@@ -35,7 +35,6 @@ import math
 import os
 import re
 import shutil
-import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
