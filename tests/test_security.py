@@ -606,6 +606,20 @@ def test_a_replaced_faiss_file_with_a_matching_checksum_is_refused(live, embedde
 
 
 @pytest.mark.slow
+def test_a_replaced_keyword_index_with_a_matching_checksum_is_refused(live):
+    settings, _ = live
+    version, manifest = store.read_manifest(settings.index_dir, hold_version=False)
+    params = version / "bm25" / "params.index.json"
+    data = json.loads(params.read_text())
+    params.write_text(json.dumps(dict(data, num_docs=data["num_docs"] + 5)))
+    manifest["checksums"]["bm25/params.index.json"] = hashlib.sha256(params.read_bytes()).hexdigest()
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(store.IndexError_) as e:
+        index.load(settings)
+    assert "bm25" in str(e.value) and "wtkb build" in str(e.value)
+
+
+@pytest.mark.slow
 def test_build_keeps_official_for_verified_bytes_and_skips_bad_ids(tmp_path, fixture_pdf, embedder):
     sources_file, official, _ = official_setup(tmp_path, fixture_pdf)
     corpus = small_corpus(tmp_path / "corpus")
