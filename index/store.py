@@ -35,6 +35,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,7 @@ LEGACY_RE = re.compile(r"^v-\d{8}T\d{6}-\d+-\d+$")  # how new_version_dir has al
 DEFAULT_GRACE_S = 900.0
 _HELD: dict[str, list] = {}  # index dir -> [(version path, open marker file)], newest last
 HELD_PER_INDEX = 2
+_HELD_LOCK = threading.Lock()
 
 
 class IndexError_(Exception):
@@ -266,18 +268,23 @@ def hold(index_dir: Path, version: Path) -> None:
     newer versions of the same index have been opened."""
     try:
         fh = open(version / MARKER, "rb")
-        fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        return  # an index from before markers, or an odd file system: the grace period still applies
-    held = _HELD.setdefault(str(Path(index_dir).resolve()), [])
-    for i, (path, old) in enumerate(held):
-        if path == version:
-            old.close()
-            del held[i]
-            break
-    held.append((version, fh))
-    while len(held) > HELD_PER_INDEX:
-        held.pop(0)[1].close()
+        return  # an index from before markers: the grace period still applies
+    try:
+        fcntl.flock(fh, fcntl.LOCK_SH)  # a build only probes for a moment, never holds
+    except OSError:
+        fh.close()
+        return
+    with _HELD_LOCK:
+        held = _HELD.setdefault(str(Path(index_dir).resolve()), [])
+        for i, (path, old) in enumerate(held):
+            if path == version:
+                old.close()
+                del held[i]
+                break
+        held.append((version, fh))
+        while len(held) > HELD_PER_INDEX:
+            held.pop(0)[1].close()
 
 
 @contextmanager
