@@ -35,13 +35,15 @@ import math
 import os
 import re
 import shutil
-import stat
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.records import Chunk
 from ingest.records import file_sha256 as sha256_file
+
+from . import integrity
 
 FORMAT_VERSION = 1
 REGISTRY = ".wtkb-index"
@@ -51,6 +53,7 @@ LEGACY_RE = re.compile(r"^v-\d{8}T\d{6}-\d+-\d+$")  # how new_version_dir has al
 DEFAULT_GRACE_S = 900.0
 _HELD: dict[str, list] = {}  # index dir -> [(version path, open marker file)], newest last
 HELD_PER_INDEX = 2
+_HELD_LOCK = threading.Lock()
 
 
 class IndexError_(Exception):
@@ -265,18 +268,23 @@ def hold(index_dir: Path, version: Path) -> None:
     newer versions of the same index have been opened."""
     try:
         fh = open(version / MARKER, "rb")
-        fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        return  # an index from before markers, or an odd file system: the grace period still applies
-    held = _HELD.setdefault(str(Path(index_dir).resolve()), [])
-    for i, (path, old) in enumerate(held):
-        if path == version:
-            old.close()
-            del held[i]
-            break
-    held.append((version, fh))
-    while len(held) > HELD_PER_INDEX:
-        held.pop(0)[1].close()
+        return  # an index from before markers: the grace period still applies
+    try:
+        fcntl.flock(fh, fcntl.LOCK_SH)  # a build only probes for a moment, never holds
+    except OSError:
+        fh.close()
+        return
+    with _HELD_LOCK:
+        held = _HELD.setdefault(str(Path(index_dir).resolve()), [])
+        for i, (path, old) in enumerate(held):
+            if path == version:
+                old.close()
+                del held[i]
+                break
+        held.append((version, fh))
+        while len(held) > HELD_PER_INDEX:
+            held.pop(0)[1].close()
 
 
 @contextmanager
@@ -330,43 +338,6 @@ def write_manifest(version: Path, manifest: dict) -> None:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
 
 
-# What each manifest field must be; a hand-edited manifest is refused by name.
-MANIFEST_FIELDS = {"model": dict, "chunk_count": int, "sources": list, "checksums": dict, "built_at": str}
-MODEL_FIELDS = {"name": str, "identity": str, "dim": int}
-SOURCE_FIELDS = {"doc_id": str, "title": str, "kind": str, "official": bool, "chunks": int, "path": str}
-
-
-def _type_problem(data: dict, fields: dict, where: str) -> str:
-    for key, typ in fields.items():
-        value = data.get(key)
-        if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-            return f"'{where}{key}' is missing or not a {typ.__name__}"
-    return ""
-
-
-def check_manifest(manifest) -> str:
-    """Why a manifest cannot be used ("" when it can)."""
-    if not isinstance(manifest, dict):
-        return "it is not a JSON object"
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return "it was written by another wtkb version"
-    problem = _type_problem(manifest, MANIFEST_FIELDS, "") or _type_problem(manifest["model"], MODEL_FIELDS,
-                                                                              "model.")
-    if problem:
-        return problem
-    if manifest["model"]["dim"] < 1 or manifest["chunk_count"] < 0:
-        return "'model.dim' or 'chunk_count' is out of range"
-    for i, source in enumerate(manifest["sources"]):
-        if not isinstance(source, dict):
-            return f"'sources[{i}]' is not an object"
-        problem = _type_problem(source, SOURCE_FIELDS, f"sources[{i}].")
-        if problem:
-            return problem
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in manifest["checksums"].items()):
-        return "'checksums' must map file names to sha256 strings"
-    return ""
-
-
 def read_manifest(index_dir: Path, hold_version: bool = True) -> tuple[Path, dict]:
     """The live version and its checked manifest. Readers (``hold_version``)
     take a shared lock on the version so rebuilds leave it in place."""
@@ -381,29 +352,10 @@ def read_manifest(index_dir: Path, hold_version: bool = True) -> tuple[Path, dic
             manifest = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise IndexError_(f"{path}: missing or damaged; run `wtkb build` to rebuild") from e
-    problem = check_manifest(manifest)
+    problem = integrity.manifest_problem(manifest, FORMAT_VERSION)
     if problem:
         raise IndexError_(f"{path}: {problem} (damaged or edited by hand?); run `wtkb build` to rebuild")
     return version, manifest
-
-
-def check_vectors(version: Path, manifest: dict) -> None:
-    """The FAISS file must load and hold one vector of the model's size per
-    chunk: a replaced file whose checksum was also replaced is still refused."""
-    import faiss
-
-    path = version / "vectors.faiss"
-    try:
-        try:
-            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        except (RuntimeError, AttributeError):
-            index = faiss.read_index(str(path))
-    except (RuntimeError, OSError, MemoryError) as e:
-        raise IndexError_(f"{path}: not a readable FAISS index; run `wtkb build` to rebuild") from e
-    if index.ntotal != manifest["chunk_count"] or index.d != manifest["model"]["dim"]:
-        raise IndexError_(f"{path}: holds {index.ntotal} vectors of {index.d} dimensions but the manifest "
-                          f"expects {manifest['chunk_count']} of {manifest['model']['dim']}; "
-                          "run `wtkb build` to rebuild")
 
 
 def verify(version: Path, manifest: dict) -> None:
@@ -421,4 +373,6 @@ def verify(version: Path, manifest: dict) -> None:
     for name, digest in expected.items():
         if actual[name] != digest:
             raise IndexError_(f"{version}: {name} does not match its checksum; run `wtkb build` to rebuild")
-    check_vectors(version, manifest)
+    problem = integrity.vectors_problem(version, manifest) or integrity.keyword_problem(version, manifest)
+    if problem:
+        raise IndexError_(f"{problem}; run `wtkb build` to rebuild")

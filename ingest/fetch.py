@@ -18,8 +18,9 @@ Safety rules:
   reported).
 * ``settings.fetch_timeout_s`` bounds the host name lookup, the connection and
   every read; ``settings.fetch_max_seconds`` bounds the whole download of one
-  document, however slowly a server trickles (a watchdog shuts the connection); ``settings.fetch_max_bytes`` is checked against Content-Length
-  before downloading and against the bytes actually received while streaming.
+  document, however slowly a server trickles (ingest/deadline.py: a watchdog
+  shuts the connection); ``settings.fetch_max_bytes`` is checked against
+  Content-Length before downloading and against the bytes actually received while streaming.
 * The Content-Type must fit the entry's ``format`` (pdf: application/pdf or
   application/octet-stream; html: text/html); a PDF must start with ``%PDF-``,
   end with ``%%EOF`` and be at least ``settings.min_pdf_bytes`` long.
@@ -43,11 +44,9 @@ import http.client
 import ipaddress
 import json
 import os
-import re
 import socket
 import ssl
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,6 +55,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from .deadline import Deadline
+from .deadline import handlers as deadline_handlers
 from .provenance import ID_RE as PROVENANCE_ID_RE
 from .provenance import LOCK_NAME, load_sources, read_lock
 from .records import file_sha256
@@ -254,95 +255,16 @@ def _reason(e: BaseException, host: str, port: int | None, timeout: float) -> tu
     return f"{type(e).__name__}", False
 
 
-class _Deadline:
-    """The whole download of one document must end by a deadline
-    (``fetch_max_seconds``). Per-read timeouts cannot ensure that: a server
-    trickling a byte a second never lets one expire. A watchdog timer shuts
-    the connection down when the time is up, which ends any blocked read."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.expired = False
-        self._socks: list = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._socks:
-                self._shut(sock)
-
-    @staticmethod
-    def _shut(sock) -> None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def watch(self, sock) -> None:
-        with self._lock:
-            self._socks.append(sock)
-            if self.expired:
-                self._shut(sock)
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._timer.cancel()
-            self._socks.clear()
-
-    def left(self, timeout: float) -> float:
-        """The per-operation timeout, never past the deadline."""
-        return max(0.001, min(timeout, self.end - time.monotonic()))
-
-    def passed(self) -> bool:
-        return self.expired or time.monotonic() >= self.end
-
-    def message(self) -> str:
-        return (f"it took longer than the fetch_max_seconds limit of {_seconds(self.seconds)} "
-                "(a very slow server?); try again later or raise WTKB_FETCH_MAX_SECONDS")
-
-
-def _handlers(deadline: _Deadline | None) -> list:
-    """HTTP(S) handlers whose connections the deadline can shut down."""
-    context = ssl.create_default_context()
-    if deadline is None:
-        return [urllib.request.HTTPSHandler(context=context)]
-
-    class Conn(http.client.HTTPConnection):
-        def connect(self):
-            super().connect()
-            deadline.watch(self.sock)
-
-    class SecureConn(http.client.HTTPSConnection):
-        def connect(self):
-            super().connect()
-            deadline.watch(self.sock)
-
-    class Handler(urllib.request.HTTPHandler):
-        def http_open(self, req):
-            return self.do_open(Conn, req)
-
-    class SecureHandler(urllib.request.HTTPSHandler):
-        def https_open(self, req):
-            return self.do_open(SecureConn, req, context=context)
-
-    return [Handler(), SecureHandler(context=context)]
-
-
-def _opener(host: str, deadline: _Deadline | None = None) -> urllib.request.OpenerDirector:
+def _opener(host: str, deadline: Deadline | None = None) -> urllib.request.OpenerDirector:
     handlers: list = [_NoRedirect()]
     if _is_loopback(host):
         handlers.append(urllib.request.ProxyHandler({}))  # never send loopback traffic to a proxy
-    handlers.extend(_handlers(deadline))
+    handlers.extend(deadline_handlers(deadline))
     return urllib.request.build_opener(*handlers)
 
 
 def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
-          down_hosts: dict[str, str], deadline: _Deadline | None = None):
+          down_hosts: dict[str, str], deadline: Deadline | None = None):
     """Open ``url``, following up to MAX_REDIRECTS checked hops. Returns (response, final_url)."""
     seen: list[str] = []
     current = url
@@ -435,7 +357,7 @@ def _check_pdf(head: bytes, tail: bytes, size: int, min_bytes: int) -> None:
         raise _BadContent("the PDF is incomplete (no %%EOF marker at its end)")
 
 
-def _read(response, deadline: _Deadline | None) -> bytes:
+def _read(response, deadline: Deadline | None) -> bytes:
     """One block: whatever has arrived (read1), so a trickle still reaches the deadline check."""
     if deadline is not None and deadline.passed():
         raise _Fail(deadline.message())
@@ -444,7 +366,7 @@ def _read(response, deadline: _Deadline | None) -> bytes:
 
 
 def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
-            progress: Progress | None, deadline: _Deadline | None = None,
+            progress: Progress | None, deadline: Deadline | None = None,
             min_pdf_bytes: int = 0) -> tuple[int, str]:
     """Check type and size, stream the body into ``part``, fsync it; return (bytes, sha256)."""
     ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -562,7 +484,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         return FetchResult(doc_id, "failed", f"{doc_id}: {e}{fix}")
 
     part = target.with_name(target.name + ".part")
-    deadline = _Deadline(float(getattr(settings, "fetch_max_seconds", 300.0)))
+    deadline = Deadline(float(getattr(settings, "fetch_max_seconds", 300.0)))
     try:
         try:
             response, final_url = _open(url, allowed, headers, timeout, down_hosts, deadline)

@@ -16,7 +16,7 @@ from .records import IngestError
 @dataclass(frozen=True)
 class Limits:
     max_pdf_bytes: int = 100 * 1024 * 1024
-    max_text_bytes: int = 16 * 1024 * 1024
+    max_text_bytes: int = 8 * 1024 * 1024
     min_pdf_bytes: int = 200
     max_lines_per_page: int = 2000
     max_pdf_pages: int = 2000

@@ -606,6 +606,20 @@ def test_a_replaced_faiss_file_with_a_matching_checksum_is_refused(live, embedde
 
 
 @pytest.mark.slow
+def test_a_replaced_keyword_index_with_a_matching_checksum_is_refused(live):
+    settings, _ = live
+    version, manifest = store.read_manifest(settings.index_dir, hold_version=False)
+    params = version / "bm25" / "params.index.json"
+    data = json.loads(params.read_text())
+    params.write_text(json.dumps(dict(data, num_docs=data["num_docs"] + 5)))
+    manifest["checksums"]["bm25/params.index.json"] = hashlib.sha256(params.read_bytes()).hexdigest()
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(store.IndexError_) as e:
+        index.load(settings)
+    assert "bm25" in str(e.value) and "wtkb build" in str(e.value)
+
+
+@pytest.mark.slow
 def test_build_keeps_official_for_verified_bytes_and_skips_bad_ids(tmp_path, fixture_pdf, embedder):
     sources_file, official, _ = official_setup(tmp_path, fixture_pdf)
     corpus = small_corpus(tmp_path / "corpus")
@@ -613,7 +627,7 @@ def test_build_keeps_official_for_verified_bytes_and_skips_bad_ids(tmp_path, fix
     (corpus / "wt2023-guidance.txt").write_text("Chapter 1\n\n1. A spoof claims to be the guidance itself.\n")
     (corpus / "claims.md").write_text(note("id: claims\ntitle: Working together 2023\nkind: guidance\n"
                                            "official: true\nurl: https://www.gov.uk/x"))
-    for i, bad in enumerate(["../../escaped", "/tmp/absolute", "a/b"]):
+    for i, bad in enumerate(["../../escaped", f"{tmp_path}/absolute", "a/b"]):
         (corpus / f"bad-{i}.md").write_text(note(f"id: {json.dumps(bad)}"))
     settings = load_settings(index_dir=tmp_path / "index", corpus_dirs=(corpus, official),
                              sources_file=sources_file, official_dir=official, onnx_query_encoder=False)
@@ -624,7 +638,7 @@ def test_build_keeps_official_for_verified_bytes_and_skips_bad_ids(tmp_path, fix
     assert not docs["claims"]["official"]
     for i in range(3):
         assert any(f"bad-{i}.md" in w and "front matter id" in w for w in report.warnings)
-    assert not (tmp_path / "escaped.txt").exists() and not Path("/tmp/absolute.txt").exists()
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "absolute.txt").exists()
     names = {p.name for p in report.version.joinpath("docs").iterdir()}
     assert names == {f"{d}.txt" for d in docs}
     for f in report.version.rglob("*"):

@@ -94,7 +94,7 @@ class Settings:
     # (README, "Limits"). Generous for real guidance, small enough that a
     # hostile file cannot exhaust memory or time.
     max_pdf_bytes: int = 100 * 1024 * 1024
-    max_text_bytes: int = 16 * 1024 * 1024  # HTML, Markdown, text
+    max_text_bytes: int = 8 * 1024 * 1024  # HTML, Markdown, text (a 244-page DfE PDF holds 0.6 MB)
     min_pdf_bytes: int = 200  # smaller cannot be a real PDF with a page of text
     max_lines_per_page: int = 2000
     max_pdf_pages: int = 2000
