@@ -23,7 +23,7 @@ import index
 from index.glossary import load_glossary
 from ingest.chunk import chapter_label
 from wtkb import diff_view
-from wtkb.config import load_settings
+from wtkb.config import SettingsError, load_settings
 from wtkb.ui import basket, browse_view, evaluation, excerpts_view, feedback, passages
 from wtkb.ui.browser import copy_button
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
@@ -347,7 +347,11 @@ def glossary_view(kb: index.KnowledgeBase | None, settings) -> None:
 def main() -> None:
     st.set_page_config(page_title="wtkb · Working Together 2023", page_icon=":material/menu_book:", layout="wide")
     init_state()
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as e:  # a bad WTKB_* variable: one line saying which and how to fix it
+        st.error(escape_md(e))
+        st.stop()
 
     # The frame first, so the page shows at once while the index opens.
     st.sidebar.markdown("**wtkb** · Working Together to Safeguard Children 2023, with citations")

@@ -424,6 +424,13 @@ def test_evaluation_view_is_readable(env, tmp_path, monkeypatch):
     assert any("could not be read" in w.value and "make eval" in w.value for w in app.warning)
 
 
+def test_bad_setting_is_one_line_not_a_traceback(monkeypatch, env):
+    monkeypatch.setenv("WTKB_K", "abc")
+    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert len(app.error) == 1 and "WTKB\\_K" in app.error[0].value and "whole number" in app.error[0].value
+
+
 def test_missing_index_says_how_to_build(tmp_path, monkeypatch, env):
     monkeypatch.setenv("WTKB_INDEX_DIR", str(tmp_path / "nothing-here"))
     app = AppTest.from_file(str(APP), default_timeout=60).run()
