@@ -45,6 +45,8 @@ class Record:
     relevance: float | None
     sentences: list[tuple[float, str, str, list[str]]]  # (score, text, chunk id, paragraphs), best first
     latency_ms: float | None
+    cosine: float | None = None  # best cosine among the top k passages
+    passage_logits: list[float] = dataclasses.field(default_factory=list)  # per sentence, its passage's logit
 
 
 def _paras(hit) -> list[str]:
@@ -79,9 +81,11 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
                 logits, sents = [], []
         finally:
             kb.settings = s
+        cos = [h.dense for h in hits[:s.k] if h.dense is not None]
         out[q.id] = Record(q.id, [h.chunk.chunk_id for h in hits], [_paras(h) for h in hits],
                            float(logits[0]) if len(logits) else None,
-                           [(sc, t, h.chunk.chunk_id, _paras(h)) for sc, t, h in sents], latency)
+                           [(sc, t, h.chunk.chunk_id, _paras(h)) for sc, t, h in sents], latency,
+                           max(cos) if cos else None, [h.score for _, _, h in sents])
         if tick:
             tick(i)
     return out
