@@ -267,9 +267,14 @@ def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict
         out["ranking"] = ranking(scored, recs, previous)
         out["ranking"]["answer"]["hit@3"] = hit_at(scored, {q: r.ranked for q, r in recs.items()})
         out["ranking"]["previous"]["hit@3"] = hit_at(scored, previous)
-    out["per_question"] = {q.id: {"relevance": recs[q.id].relevance,
-                                  "first_key_point": (key_points(recs[q.id], s.key_point_min) or [("", [])])[0][0],
-                                  "refused": refused(recs[q.id], s.refuse_below)} for q in scored}
+    out["per_question"] = {}
+    for q in scored:
+        r = recs[q.id]
+        no = refused(r, s.refuse_below)
+        kps = [] if no else key_points(r, s.key_point_min, s.key_points)
+        out["per_question"][q.id] = {"relevance": r.relevance, "refused": no,
+                                     "first_key_point": kps[0][0] if kps else "",
+                                     "states_answer": bool(kps) and states(q.answer, kps[0][0])}
     return out
 
 
