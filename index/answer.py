@@ -133,7 +133,8 @@ def rerank_hits(kb: KnowledgeBase, question: str, hits: list[Hit]) -> tuple[list
     logits = reranker_for(kb).score(question, [h.chunk.embed_text for h in head])
     order = sorted(range(len(head)), key=lambda i: (-logits[i], i))
     out = [dataclasses.replace(head[i], score=float(logits[i])) for i in order]
-    out += [dataclasses.replace(h, score=float("-inf")) for h in tail]
+    floor = float(logits.min()) - 1.0 if len(head) else 0.0  # unscored hits rank below every scored one
+    out += [dataclasses.replace(h, score=floor - 0.01 * j) for j, h in enumerate(tail)]
     for rank, h in enumerate(out, start=1):
         h.rank = rank
     return out, logits[order] if len(head) else np.zeros(0)

@@ -61,3 +61,16 @@ def test_cosine_rules_still_work_with_the_cross_encoder_off(kb):
     result = index.answer(kb2, "how many days does the authority have to tell the review panel?")
     assert not result.abstained and result.key_points and "rerank_ms" not in result.timings_ms
     assert index.answer(kb2, "what is the best recipe for lemon drizzle cake?").abstained
+
+
+def test_hits_beyond_the_reranked_candidates_keep_valid_scores(kb):
+    import json
+
+    few = kb.settings.replace(rerank_candidates=3)
+    kb2 = index.KnowledgeBase(few, kb.version, kb.manifest, kb.chunks, kb.faiss_index, kb.keyword,
+                              kb.embedder, kb.glossary)
+    result = index.answer(kb2, "how many days does the authority have to tell the review panel?", k=8)
+    assert len(result.hits) > 3
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True) and [h.rank for h in result.hits] == list(range(1, len(scores) + 1))
+    json.dumps(result.to_dict(), allow_nan=False)  # no infinities in the JSON contract
