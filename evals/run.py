@@ -882,11 +882,29 @@ def _write_outputs(report: dict, out: Path, primary: str) -> None:
                         "latency_p50_ms": row["latency_ms"]["p50"], "latency_p95_ms": row["latency_ms"]["p95"]}
                     for n, row in sr["systems"].items()},
         "recommended": report["recommended"],
+        "answers": _answers_summary(report),
         "report": "report.md",
     }
     _atomic(out / "report.json", json.dumps(report, indent=2, default=str) + "\n")
     _atomic(out / "latest.json", json.dumps(latest, indent=2, default=str) + "\n")
     _atomic(out / "report.md", _markdown(report))
+
+
+def _answers_summary(report: dict) -> dict:
+    """Per set, the answer-level figures at the shipped settings (for the app)."""
+    keep = ("first_key_point", "key_point_top3", "refusal_precision", "refusal_recall", "wrongly_refused",
+            "answer_top3", "right_paragraph_cited")
+    out = {}
+    for name, sec in (report.get("answers") or {}).items():
+        a = sec.get("at_shipped") or {}
+        row = {k: a[k] for k in keep if k in a}
+        if sec.get("ranking"):
+            row["ndcg@10"] = sec["ranking"]["answer"]["ndcg@10"]
+            row["ndcg@10_previous"] = sec["ranking"]["previous"]["ndcg@10"]
+        if "llamaindex_hit@3" in sec:
+            row["llamaindex_answer_top3"] = sec["llamaindex_hit@3"]
+        out[name] = row
+    return out
 
 
 def _atomic(path: Path, text: str) -> None:

@@ -120,3 +120,18 @@ def test_shipped_gold_sets_meet_the_issue_counts():
     assert all(q.answer for q in notes if not q.out_of_scope)
     kcsie = load_gold(PROJECT_ROOT / "evals" / "gold" / "kcsie2025.jsonl")
     assert len(kcsie) >= 40 and all(q.labels and q.answer for q in kcsie)
+
+
+def test_label_sets_need_a_corpus(tmp_path):
+    from evals.run import GoldSet, _corpus_for, default_gold
+    from wtkb.config import load_settings
+
+    assert not any(p.stem == "kcsie2025" for p in default_gold())  # skipped without --corpus
+    assert any(p.stem == "kcsie2025" for p in default_gold(tmp_path))
+    path = tmp_path / "k.jsonl"
+    path.write_text('{"id": "k1", "question": "q", "labels": ["5"], "answer": "x"}\n', encoding="utf-8")
+    gs = GoldSet(path, load_gold(path))
+    assert gs.kind == "labels"
+    with pytest.raises(ValueError, match="pass --corpus FOLDER"):
+        _corpus_for(gs, load_settings(), tmp_path)
+    assert _corpus_for(gs, load_settings(), tmp_path, tmp_path) == tmp_path
