@@ -33,6 +33,8 @@ class Question:
     out_of_scope: bool = False
     split: str = "test"
     tags: list[str] = field(default_factory=list)
+    answer: str = ""  # regex (case-insensitive) a correct first key point must match
+    labels: list[str] = field(default_factory=list)  # paragraph labels that answer it (label-judged sets)
 
 
 def load_gold(path: Path) -> list[Question]:
@@ -66,6 +68,10 @@ def load_gold(path: Path) -> list[Question]:
         if not isinstance(question, str) or not question.strip():
             raise ValueError(f"{where}: 'question' must be a non-empty string")
         relevant = row.get("relevant", {})
+        labels = row.get("labels") or []
+        if not isinstance(labels, list) or not all(isinstance(x, (str, int)) for x in labels):
+            raise ValueError(f"{where}: 'labels' must be a list of paragraph labels such as [\"67\"]")
+        labels = [str(x) for x in labels]
         if not isinstance(relevant, dict) or not all(
                 isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v in (0, 1, 2)
                 for k, v in relevant.items()):
@@ -76,18 +82,28 @@ def load_gold(path: Path) -> list[Question]:
             raise ValueError(f"{where}: 'out_of_scope' must be true or false")
         if oos and relevant:
             raise ValueError(f"{where}: an out-of-scope question cannot have relevant chunks")
-        if not oos and not relevant:
-            raise ValueError(f"{where}: an in-scope question needs at least one relevant chunk")
+        if oos and labels:
+            raise ValueError(f"{where}: an out-of-scope question cannot have paragraph labels")
+        if not oos and not relevant and not labels:
+            raise ValueError(f"{where}: an in-scope question needs at least one relevant chunk or label")
         split = row.get("split", "test")
         if split not in SPLITS:
             raise ValueError(f"{where}: 'split' must be 'dev' or 'test', not {split!r}")
         key_fact = row.get("key_fact") or ""
         if not isinstance(key_fact, str):
             raise ValueError(f"{where}: 'key_fact' must be a string")
+        answer = row.get("answer") or ""
+        if not isinstance(answer, str):
+            raise ValueError(f"{where}: 'answer' must be a string (a regular expression)")
+        try:
+            re.compile(answer)
+        except re.error as e:
+            raise ValueError(f"{where}: 'answer' is not a valid regular expression ({e})") from e
         tags = row.get("tags") or []
         if not isinstance(tags, list):
             raise ValueError(f"{where}: 'tags' must be a list")
-        out.append(Question(qid, question.strip(), relevant, key_fact.strip(), oos, split, [str(t) for t in tags]))
+        out.append(Question(qid, question.strip(), relevant, key_fact.strip(), oos, split, [str(t) for t in tags],
+                            answer.strip(), labels))
     if not out:
         raise ValueError(f"{path}: the gold file holds no questions")
     return out

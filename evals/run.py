@@ -78,7 +78,8 @@ class GoldSet:
         self.path = Path(path)
         self.name = self.path.stem
         self.questions = questions
-        self.kind = "fixture" if self.name.startswith("fixture") else "notes"
+        self.kind = ("fixture" if self.name.startswith("fixture")
+                     else "labels" if any(q.labels for q in questions) else "notes")
 
     def split(self, name: str) -> list[Question]:
         return [q for q in self.questions if q.split == name]
@@ -104,11 +105,38 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def default_gold() -> list[Path]:
+def default_gold(corpus: Path | None = None) -> list[Path]:
+    """Every evals/gold/*.jsonl; sets judged by paragraph label over a document
+    the user supplies (kcsie2025.jsonl) only when ``corpus`` is given."""
     files = sorted(GOLD_DIR.glob("*.jsonl"), key=lambda p: (p.stem.startswith("fixture"), p.name))
+    if corpus is None:
+        files = [f for f in files if not _labelled(f)]
     if not files:
         raise ValueError(f"{_display(GOLD_DIR)}: no gold sets (*.jsonl) found; pass --gold FILE")
     return files
+
+
+def _labelled(path: Path) -> bool:
+    try:
+        return '"labels"' in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _labels_to_chunks(gs: GoldSet, kb) -> list[str]:
+    """Judge a labelled set by paragraph: every chunk whose citation holds a
+    gold label (compared as strings) answers the question (grade 2)."""
+    warnings = []
+    for q in gs.questions:
+        if not q.labels:
+            continue
+        gold = {str(x) for x in q.labels}
+        rel = {c.chunk_id: 2 for c in kb.chunks if gold & {str(p) for p in c.paragraphs}}
+        if not rel:
+            warnings.append(f"{gs.name}: {q.id}: no chunk cites paragraph(s) {', '.join(sorted(gold))}")
+            rel = {f"missing-paragraph:{'+'.join(sorted(gold))}": 2}
+        q.relevant = rel
+    return warnings
 
 
 # ---------------------------------------------------------------- progress
@@ -145,7 +173,12 @@ def _work_dir(settings: Settings) -> Path:
     return Path(settings.index_dir).parent / "eval"
 
 
-def _corpus_for(gs: GoldSet, settings: Settings, work: Path) -> Path:
+def _corpus_for(gs: GoldSet, settings: Settings, work: Path, corpus: Path | None = None) -> Path:
+    if gs.kind == "labels":
+        if corpus is None or not Path(corpus).is_dir():
+            raise ValueError(f"{gs.path}: this set is judged by paragraph label over a document you supply; "
+                             "pass --corpus FOLDER holding it (e.g. the KCSIE 2025 PDF)")
+        return Path(corpus)
     if gs.kind == "fixture":
         from evals.fixture_pdf import build_fixture
 
@@ -157,11 +190,11 @@ def _corpus_for(gs: GoldSet, settings: Settings, work: Path) -> Path:
     return notes[0] if notes else PROJECT_ROOT / "corpus" / "notes"
 
 
-def _open_index(gs: GoldSet, settings: Settings, work: Path, progress: Progress):
+def _open_index(gs: GoldSet, settings: Settings, work: Path, progress: Progress, user_corpus: Path | None = None):
     """Build (reusing unchanged vectors) and load the index for a gold set."""
     import index
 
-    corpus = _corpus_for(gs, settings, work)
+    corpus = _corpus_for(gs, settings, work, user_corpus)
     s = settings.replace(index_dir=work / f"{gs.name}-index", corpus_dirs=(corpus,))
 
     def tick(stage, done, total):
@@ -281,7 +314,7 @@ def _gold_text(kb, questions: list[Question]) -> dict[str, tuple[str, str]]:
 
 
 def main(settings: Settings | None = None, gold: list[Path] | None = None, out_dir: Path | None = None,
-         systems: list[str] | None = None, progress: Progress | None = None) -> dict:
+         systems: list[str] | None = None, progress: Progress | None = None, corpus: Path | None = None) -> dict:
     """Run the evaluation, write the reports, and return the report dict."""
     t_start = time.perf_counter()
     settings = settings or load_settings()
@@ -290,7 +323,7 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
     if unknown:
         raise ValueError(f"unknown system {unknown[0]!r}; choose from {', '.join(ALL_SYSTEMS)}")
     names = [n for n in ALL_SYSTEMS if n in names]
-    paths = [Path(p) for p in gold] if gold else default_gold()
+    paths = [Path(p) for p in gold] if gold else default_gold(corpus)
     sets = [GoldSet(p, load_gold(p)) for p in paths]
     seen_names = set()
     for gs in sets:
@@ -339,11 +372,14 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
     with _progress_bar(progress) as prog, tempfile.TemporaryDirectory(prefix="wtkb-eval-") as tmp:
         opened = {}
         for gs in sets:
-            kb, corpus, build_report = _open_index(gs, settings, work, prog)
+            kb, folder, build_report = _open_index(gs, settings, work, prog, corpus)
+            if gs.kind == "labels":
+                report["warnings"] += _labels_to_chunks(gs, kb)
             report["warnings"] += _check_ids(gs, kb) + [f"{gs.name}: build skipped {w}" for w in build_report.warnings]
-            opened[gs.name] = (kb, corpus)
+            opened[gs.name] = (kb, folder)
 
         # Tuning and the choice of acronym expansion, on the primary set's dev split.
+        answer_sections: dict[str, dict] = {}
         kb0 = opened[primary.name][0]
         s0 = kb0.settings
         tuned = {"dense_weight": s0.dense_weight, "keyword_weight": s0.keyword_weight, "rrf_k": s0.rrf_k}
@@ -371,7 +407,7 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
 
         calibration: dict[str, dict] = {}
         for gs in sets:
-            kb, corpus = opened[gs.name]
+            kb, gs_corpus = opened[gs.name]
             is_primary = gs is primary
             scored = gs.split("test") if (is_primary and gs.has_dev) else list(gs.questions)
             dev = gs.split("dev") if (is_primary and gs.has_dev) else []
@@ -379,13 +415,13 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
             if "bge-small" in names:
                 from evals.systems import build_bge_kb
 
-                bge_kb = build_bge_kb(kb.settings, [corpus], Path(tmp) / f"{gs.name}-bge",
+                bge_kb = build_bge_kb(kb.settings, [gs_corpus], Path(tmp) / f"{gs.name}-bge",
                                       chunk_counter=kb.embedder.token_counter,
                                       progress=lambda st, d, t, n=gs.name: prog(f"{n}: bge-small index", d, t))
                 if set(bge_kb.by_id) != set(kb.by_id):
                     report["warnings"].append(f"{gs.name}: the bge-small index has different chunks")
             prog(f"{gs.name}: loading systems", 0, 1)
-            built = _make_systems(names, kb, tuned, expand_best, corpus, _gold_text(kb, gs.questions), bge_kb,
+            built = _make_systems(names, kb, tuned, expand_best, gs_corpus, _gold_text(kb, gs.questions), bge_kb,
                                   reranker)
             prog(f"{gs.name}: loading systems", 1, 1)
             results, dev_results = {}, {}
@@ -413,6 +449,8 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
                     calibration["hybrid+rerank"] = {**calibration[best_hybrid], "from": best_hybrid}
             report["sets"][gs.name] = _score_set(gs, scored, dev, results, dev_results, calibration, settings,
                                                  built)
+            if gs.kind != "fixture" or len(sets) == 1:
+                answer_sections[gs.name] = _answers(kb, gs, scored, dev, results, prog)
             report["sets"][gs.name]["scored_split"] = "test" if dev else "all"
             if is_primary and report.get("tuning") and best_hybrid in results:
                 # The app's current configuration on the same test questions, to show what tuning changed.
@@ -446,6 +484,7 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
                 report["sets"][gs.name]["chunks"] = {"chunks": len(kb.chunks)}
 
         report["calibration"] = calibration
+        report["answers"] = answer_sections
         report["recommended"] = _recommend(settings, tuned, expand_best, best_hybrid, calibration, report)
     report["seconds"] = round(time.perf_counter() - t_start, 1)
     try:
@@ -462,6 +501,24 @@ def main(settings: Settings | None = None, gold: list[Path] | None = None, out_d
                                f"its abstention threshold is {best_hybrid}'s.")
     _write_outputs(report, out, primary.name)
     return report
+
+
+def _answers(kb, gs: GoldSet, scored: list[Question], dev: list[Question], results: dict, prog) -> dict:
+    """The answer-level section (evals/answers.py): calibrate on dev, score,
+    and compare the answer's ranking with the previous default."""
+    from evals.answers import evaluate_set
+    from evals.systems import KBSystem
+
+    previous = _run_system(KBSystem("previous", kb, "hybrid"), scored, K, kb.settings.k, timed=False)["ranked"]
+    sec = evaluate_set(kb, scored, dev, previous, prog, gs.name)
+    if gs.kind == "labels":  # the user's document stays out of the report: no sentences from it
+        for row in sec.get("per_question", {}).values():
+            row.pop("first_key_point", None)
+    if "llamaindex" in results:
+        from evals.answers import hit_at
+
+        sec["llamaindex_hit@3"] = hit_at(scored, results["llamaindex"]["ranked"])
+    return sec
 
 
 def _p50(report, set_name, system):
@@ -636,6 +693,12 @@ def _markdown(report: dict) -> str:
               f"Index: {sr['chunks']['chunks']} chunks.", ""]
         L += _main_table(sr)
         L.append("")
+    from evals.answers import markdown as answers_md
+
+    for name, sec in (report.get("answers") or {}).items():
+        sr = report["sets"][name]
+        L += answers_md(name, sec, "test split" if sr["scored_split"] == "test" else "all questions",
+                        sec.get("llamaindex_hit@3"))
     L += ["### How to read it", "", report["metrics_note"],
           "Key fact top-3: share of questions with a key fact whose text (case-insensitive) appears in the "
           "top 3 results. Abstain P / R: precision and recall of abstaining on out-of-scope questions, with the "
@@ -819,11 +882,29 @@ def _write_outputs(report: dict, out: Path, primary: str) -> None:
                         "latency_p50_ms": row["latency_ms"]["p50"], "latency_p95_ms": row["latency_ms"]["p95"]}
                     for n, row in sr["systems"].items()},
         "recommended": report["recommended"],
+        "answers": _answers_summary(report),
         "report": "report.md",
     }
     _atomic(out / "report.json", json.dumps(report, indent=2, default=str) + "\n")
     _atomic(out / "latest.json", json.dumps(latest, indent=2, default=str) + "\n")
     _atomic(out / "report.md", _markdown(report))
+
+
+def _answers_summary(report: dict) -> dict:
+    """Per set, the answer-level figures at the shipped settings (for the app)."""
+    keep = ("first_key_point", "key_point_top3", "refusal_precision", "refusal_recall", "wrongly_refused",
+            "answer_top3", "right_paragraph_cited")
+    out = {}
+    for name, sec in (report.get("answers") or {}).items():
+        a = sec.get("at_shipped") or {}
+        row = {k: a[k] for k in keep if k in a}
+        if sec.get("ranking"):
+            row["ndcg@10"] = sec["ranking"]["answer"]["ndcg@10"]
+            row["ndcg@10_previous"] = sec["ranking"]["previous"]["ndcg@10"]
+        if "llamaindex_hit@3" in sec:
+            row["llamaindex_answer_top3"] = sec["llamaindex_hit@3"]
+        out[name] = row
+    return out
 
 
 def _atomic(path: Path, text: str) -> None:
@@ -839,10 +920,11 @@ def cli(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="report folder (default evals/reports)")
     ap.add_argument("--system", action="append", choices=ALL_SYSTEMS, help="only this system; repeatable")
     ap.add_argument("--fast", action="store_true", help=f"only {', '.join(FAST_SYSTEMS)}")
+    ap.add_argument("--corpus", type=Path, help="folder with the document a label-judged gold set is about")
     args = ap.parse_args(argv)
     try:
         report = main(load_settings(), gold=args.gold, out_dir=args.out,
-                      systems=FAST_SYSTEMS if args.fast else args.system)
+                      systems=FAST_SYSTEMS if args.fast else args.system, corpus=args.corpus)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

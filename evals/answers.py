@@ -1,0 +1,320 @@
+"""Answer-level evaluation: what a practitioner sees, not only the ranking.
+
+``index.answer()`` is run on every question once, keeping the raw signals
+(every candidate passage's cross-encoder logit, every scored sentence), so the
+refusal threshold and the key-point bar can be calibrated on the dev split by
+replaying the decision rule without re-running the model:
+
+* **first key point states the answer**: the gold ``answer`` regex matches the
+  first key point (an abstention or no key point counts as a miss);
+* **some key point among the first three** states it;
+* **refusal** precision and recall on out-of-scope questions, and the share of
+  in-scope questions wrongly refused;
+* **ranking**: nDCG@10 of the passages in the answer's order (reranked), with a
+  paired randomisation test against the previous default (hybrid + acronyms,
+  no reranking);
+* for sets judged by paragraph label, **answer in top 3** (a top-3 passage
+  cites a gold paragraph) and **right paragraph cited** (the first key point's,
+  or with none the first passage's, citation holds a gold paragraph).
+
+Calibration rules (dev split only; evals/README.md explains the choice):
+
+* ``refuse_below``: among thresholds that keep in-scope dev questions wrongly
+  refused at or below 2%, the one with the highest refusal F1 on dev.
+* ``key_point_min``: the highest bar whose dev first-key-point rate is within
+  0.01 of the best rate over all bars; a higher bar hides more weak sentences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+from evals.metrics import Question, paired_randomization, percentile, score_runs
+
+MAX_WRONG_REFUSALS = 0.02
+
+
+@dataclasses.dataclass
+class Record:
+    """Everything the decision rules need for one question."""
+    qid: str
+    ranked: list[str]  # chunk ids in the answer's order
+    paragraphs: list[list[str]]  # the paragraph labels each ranked passage cites
+    relevance: float | None
+    sentences: list[tuple[float, str, str, list[str]]]  # (score, text, chunk id, paragraphs), best first
+    latency_ms: float | None
+    cosine: float | None = None  # best cosine among the top k passages
+    passage_logits: list[float] = dataclasses.field(default_factory=list)  # per sentence, its passage's logit
+
+
+def _paras(hit) -> list[str]:
+    return [str(p) for p in hit.chunk.paragraphs]
+
+
+def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dict[str, Record]:
+    """Run answer() once per question with the bar and threshold at their
+    lowest, so every later decision can be replayed from the record; with
+    ``timed``, also time one answer() at the shipped settings."""
+    import index
+    from index.answer import rerank_hits, scored_sentences
+
+    s = kb.settings
+    probe = kb.settings.replace(refuse_below=float("-inf"), key_point_min=float("-inf"))
+    out: dict[str, Record] = {}
+    for i, q in enumerate(questions, start=1):
+        latency = None
+        if timed:
+            _clear(kb)
+            t0 = time.perf_counter()
+            index.answer(kb, q.question)  # timed at the shipped settings
+            latency = (time.perf_counter() - t0) * 1000
+        kb.settings = probe
+        try:
+            prepared = index.retrieve.prepare_query(q.question, probe, kb.glossary)
+            hits = kb.search(prepared, max(s.k, s.rerank_candidates))
+            if hits:
+                hits, logits = rerank_hits(kb, prepared.text, hits)
+                sents = scored_sentences(kb, prepared.text, hits)
+            else:
+                logits, sents = [], []
+        finally:
+            kb.settings = s
+        cos = [h.dense for h in hits[:s.k] if h.dense is not None]
+        out[q.id] = Record(q.id, [h.chunk.chunk_id for h in hits], [_paras(h) for h in hits],
+                           float(logits[0]) if len(logits) else None,
+                           [(sc, t, h.chunk.chunk_id, _paras(h)) for sc, t, h in sents], latency,
+                           max(cos) if cos else None, [h.score for _, _, h in sents])
+        if tick:
+            tick(i)
+    return out
+
+
+def _clear(kb) -> None:
+    cache = getattr(kb.embedder, "_query_cache", None)
+    if isinstance(cache, dict):
+        cache.clear()
+
+
+# ---------------------------------------------------------------- replaying the rules
+
+
+def refused(r: Record, threshold: float) -> bool:
+    return r.relevance is None or r.relevance < threshold
+
+
+def key_points(r: Record, bar: float, n: int = 3) -> list[tuple[str, list[str]]]:
+    """The key points answer() would show at this bar: (text, paragraphs)."""
+    from index.answer import near_duplicate
+
+    picked: list[tuple[str, list[str]]] = []
+    per_chunk: dict[str, int] = {}
+    for score, text, cid, paras in r.sentences:
+        if score < bar or len(picked) == n:
+            break
+        if per_chunk.get(cid, 0) >= 2 or any(near_duplicate(text, t) for t, _ in picked):
+            continue
+        per_chunk[cid] = per_chunk.get(cid, 0) + 1
+        picked.append((text, paras))
+    return picked
+
+
+def states(pattern: str, text: str) -> bool:
+    return bool(pattern) and re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
+def score_answers(questions: list[Question], recs: dict[str, Record], threshold: float, bar: float) -> dict:
+    """Key-point, refusal and citation rates at one threshold and bar."""
+    ins = [q for q in questions if not q.out_of_scope]
+    oos = [q for q in questions if q.out_of_scope]
+    with_answer = [q for q in ins if q.answer]
+    first = top3 = 0
+    for q in with_answer:
+        r = recs[q.id]
+        kps = [] if refused(r, threshold) else key_points(r, bar)
+        first += bool(kps) and states(q.answer, kps[0][0])
+        top3 += any(states(q.answer, t) for t, _ in kps[:3])
+    wrong = sum(refused(recs[q.id], threshold) for q in ins)
+    right = sum(refused(recs[q.id], threshold) for q in oos)
+    prec = right / (right + wrong) if right + wrong else None
+    rec = right / len(oos) if oos else None
+    f1 = 2 * prec * rec / (prec + rec) if prec and rec else 0.0
+    out = {"refuse_below": threshold, "key_point_min": bar, "in_scope": len(ins), "with_answer": len(with_answer),
+           "out_of_scope": len(oos),
+           "first_key_point": first / len(with_answer) if with_answer else None,
+           "key_point_top3": top3 / len(with_answer) if with_answer else None,
+           "refusal_precision": prec, "refusal_recall": rec, "refusal_f1": f1,
+           "wrongly_refused": wrong / len(ins) if ins else None, "wrongly_refused_n": wrong,
+           "no_key_point": sum(not key_points(recs[q.id], bar) and not refused(recs[q.id], threshold)
+                               for q in ins)}
+    labelled = [q for q in ins if q.labels]
+    if labelled:
+        out.update(_label_scores(labelled, recs, threshold, bar))
+    lat = [r.latency_ms for r in recs.values() if r.latency_ms is not None]
+    out["latency_ms"] = {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "n": len(lat)}
+    return out
+
+
+def _label_scores(qs: list[Question], recs: dict[str, Record], threshold: float, bar: float) -> dict:
+    """Judged by paragraph label (compared as strings)."""
+    top3 = cited = fact = 0
+    for q in qs:
+        r = recs[q.id]
+        gold = {str(x) for x in q.labels}
+        top3 += any(gold & set(p) for p in r.paragraphs[:3])
+        if refused(r, threshold):
+            continue
+        kps = key_points(r, bar)
+        where = kps[0][1] if kps else (r.paragraphs[0] if r.paragraphs else [])
+        cited += bool(gold & set(where))
+        fact += any(states(q.answer, t) for t, _ in kps[:3])
+    n = len(qs)
+    return {"label_questions": n, "answer_top3": top3 / n, "right_paragraph_cited": cited / n,
+            "key_fact_in_key_points": fact / n}
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _candidates(values: list[float]) -> list[float]:
+    v = sorted(set(round(x, 3) for x in values))
+    if not v:
+        return [0.0]
+    return [v[0] - 0.01] + [(a + b) / 2 for a, b in zip(v, v[1:])] + [v[-1] + 0.01]
+
+
+def calibrate(dev: list[Question], recs: dict[str, Record], default_threshold: float, default_bar: float) -> dict:
+    """refuse_below and key_point_min from the dev split (rules in the module docstring)."""
+    ins = [q for q in dev if not q.out_of_scope]
+    oos = [q for q in dev if q.out_of_scope]
+    result = {"questions": len(dev), "in_scope": len(ins), "out_of_scope": len(oos)}
+    threshold = default_threshold
+    if ins and oos:
+        rel = [recs[q.id].relevance for q in dev if recs[q.id].relevance is not None]
+        best = None
+        for t in _candidates(rel):
+            sc = score_answers(dev, recs, t, default_bar)
+            if sc["wrongly_refused"] <= MAX_WRONG_REFUSALS:
+                key = (sc["refusal_f1"], sc["refusal_recall"] or 0.0, -t)
+                if best is None or key > best[0]:
+                    best = (key, t)
+        if best:
+            threshold = round(best[1], 2)
+    result["refuse_below"] = threshold
+    bar = default_bar
+    scores = [s for q in ins for s, *_ in recs[q.id].sentences[:12]]
+    if ins and scores:
+        grid = [round(x, 2) for x in sorted(set(round(v, 1) for v in scores))]
+        rates = [(b, score_answers(dev, recs, threshold, b)["first_key_point"] or 0.0) for b in grid]
+        top = max(r for _, r in rates)
+        bar = max(b for b, r in rates if r >= top - 0.01)
+        result["first_key_point_best"] = top
+    result["key_point_min"] = bar
+    result["dev"] = score_answers(dev, recs, threshold, bar)
+    return result
+
+
+# ---------------------------------------------------------------- ranking
+
+
+def ranking(questions: list[Question], recs: dict[str, Record], baseline: dict[str, list[str]],
+            n_permutations: int = 10_000) -> dict:
+    """nDCG@10 and friends for the answer's order, with a paired test against
+    ``baseline`` (ranked ids per question, the previous default)."""
+    runs = {"answer": {q: r.ranked[:10] for q, r in recs.items()}, "previous": baseline}
+    sc = score_runs(questions, runs)
+    ids = sorted(sc["per_query"]["answer"]["ndcg@10"])
+    out = {"answer": {m: round(v, 4) for m, v in sc["means"]["answer"].items()},
+           "previous": {m: round(v, 4) for m, v in sc["means"]["previous"].items()}}
+    out["p_ndcg@10"] = round(paired_randomization([sc["per_query"]["previous"]["ndcg@10"][q] for q in ids],
+                                                  [sc["per_query"]["answer"]["ndcg@10"][q] for q in ids],
+                                                  n_permutations), 4)
+    return out
+
+
+# ---------------------------------------------------------------- one gold set
+
+
+def hit_at(questions: list[Question], ranked: dict[str, list[str]], n: int = 3) -> float | None:
+    """Share of in-scope questions with a relevant chunk in the top n."""
+    ins = [q for q in questions if not q.out_of_scope]
+    if not ins:
+        return None
+    return sum(bool(set(ranked.get(q.id, [])[:n]) & set(q.relevant)) for q in ins) / len(ins)
+
+
+def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict[str, list[str]],
+                 progress, label: str) -> dict:
+    """The answer-level section of the report for one gold set: calibrate on
+    ``dev`` (when given), score ``scored`` at the calibrated values and at the
+    shipped ones, and compare the ranking with ``previous``."""
+    s = kb.settings
+    out: dict = {"shipped": {"refuse_below": s.refuse_below, "key_point_min": s.key_point_min,
+                             "rerank_candidates": s.rerank_candidates, "key_point_passages": s.key_point_passages}}
+    if not s.rerank:
+        out["note"] = "settings.rerank is off: the answer rules are the cosine ones; nothing to calibrate."
+        return out
+    if dev:
+        drec = collect(kb, dev, tick=lambda i: progress(f"{label}: answers (dev)", i, len(dev)), timed=False)
+        out["calibration"] = calibrate(dev, drec, s.refuse_below, s.key_point_min)
+    recs = collect(kb, scored, tick=lambda i: progress(f"{label}: answers", i, len(scored)))
+    out["at_shipped"] = score_answers(scored, recs, s.refuse_below, s.key_point_min)
+    if dev:
+        cal = out["calibration"]
+        out["at_calibrated"] = score_answers(scored, recs, cal["refuse_below"], cal["key_point_min"])
+    if any(not q.out_of_scope for q in scored):
+        out["ranking"] = ranking(scored, recs, previous)
+        out["ranking"]["answer"]["hit@3"] = hit_at(scored, {q: r.ranked for q, r in recs.items()})
+        out["ranking"]["previous"]["hit@3"] = hit_at(scored, previous)
+    out["per_question"] = {}
+    for q in scored:
+        r = recs[q.id]
+        no = refused(r, s.refuse_below)
+        kps = [] if no else key_points(r, s.key_point_min, s.key_points)
+        out["per_question"][q.id] = {"relevance": r.relevance, "refused": no,
+                                     "first_key_point": kps[0][0] if kps else "",
+                                     "states_answer": bool(kps) and states(q.answer, kps[0][0])}
+    return out
+
+
+def _f(v, d=3):
+    return "n/a" if v is None else f"{v:.{d}f}"
+
+
+def markdown(name: str, sec: dict, split: str, llama_hit3: float | None = None) -> list[str]:
+    """Report lines for one set's answer section."""
+    L = [f"## Answers as shown (`{name}`, {split})", ""]
+    if sec.get("note"):
+        return L + [sec["note"], ""]
+    cal = sec.get("calibration")
+    if cal:
+        L += [f"Calibrated on the dev split ({cal['in_scope']} in scope, {cal['out_of_scope']} out of scope): "
+              f"refuse_below **{cal['refuse_below']}**, key_point_min **{cal['key_point_min']}**; shipped "
+              f"{sec['shipped']['refuse_below']} and {sec['shipped']['key_point_min']}.", ""]
+    L += ["| Settings | First key point states the answer | Some key point of first 3 | Refusal P / R | "
+          "In-scope wrongly refused | Passages, no key point | p50 / p95 ms |", "|---|---|---|---|---|---|---|"]
+    for key, title in (("at_shipped", "shipped"), ("at_calibrated", "calibrated on dev")):
+        a = sec.get(key)
+        if not a:
+            continue
+        L.append(f"| {title} ({a['refuse_below']}, {a['key_point_min']}) | {_f(a['first_key_point'])} | "
+                 f"{_f(a['key_point_top3'])} | {_f(a['refusal_precision'], 2)} / {_f(a['refusal_recall'], 2)} | "
+                 f"{_f(a['wrongly_refused'])} ({a['wrongly_refused_n']}) | {a['no_key_point']} | "
+                 f"{_f(a['latency_ms']['p50'], 0)} / {_f(a['latency_ms']['p95'], 0)} |")
+    a = sec.get("at_shipped", {})
+    if a.get("label_questions"):
+        L += ["", f"Judged by paragraph label ({a['label_questions']} questions, shipped settings): answer in the "
+              f"top 3 **{_f(a['answer_top3'])}**, right paragraph cited **{_f(a['right_paragraph_cited'])}**, "
+              f"key fact in the key points {_f(a['key_fact_in_key_points'])}"
+              + (f"; plain LlamaIndex, answer in its top 3: **{_f(llama_hit3)}**." if llama_hit3 is not None
+                 else ".")]
+    r = sec.get("ranking")
+    if r:
+        L += ["", f"Ranking of the answer's passages (cross-encoder over the top "
+              f"{sec['shipped']['rerank_candidates']}) against the previous default (hybrid + acronyms, no "
+              f"reranking): nDCG@10 {_f(r['answer']['ndcg@10'])} vs {_f(r['previous']['ndcg@10'])} "
+              f"(paired randomisation p {_f(r['p_ndcg@10'], 4)}); MRR@10 {_f(r['answer']['mrr@10'])} vs "
+              f"{_f(r['previous']['mrr@10'])}; answer in top 3 {_f(r['answer']['hit@3'])} vs "
+              f"{_f(r['previous']['hit@3'])}."]
+    return L + [""]
