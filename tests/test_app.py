@@ -397,9 +397,10 @@ def test_evaluation_view_is_readable(env, tmp_path, monkeypatch):
         "generated_at": "2026-11-22T10:00:00Z", "split": "test",
         "recommended": {"system": "hybrid+acronyms", "dense_weight": 1.2, "keyword_weight": 0.8, "rrf_k": 10,
                         "abstain_below": 0.43, "rerank": {"p50_ms": 1950.0}},
+        "answers": {"notes": {"first_key_point": 0.571, "refusal_recall": 0.387}},
         "systems": {"bm25": {"recall@5": 0.7, "mrr@10": 0.6, "latency_p50_ms": 5, "abstention_f1": None},
-                    "hybrid+acronyms": {"recall@5": 0.9, "mrr@10": 0.8, "latency_p50_ms": 40,
-                                        "abstention_f1": 0.5}}}))
+                    "hybrid+rerank": {"recall@5": 0.9, "mrr@10": 0.8, "latency_p50_ms": 40,
+                                      "abstention_f1": 0.5}}}))
     (reports / "run-bm25.txt").write_text("q1 Q0 a:1 1 1.0 bm25\n")
     (reports / "qrels.txt").write_text("q1 0 a:1 2\n")
     monkeypatch.setenv("WTKB_REPORTS_DIR", str(reports))
@@ -408,11 +409,13 @@ def test_evaluation_view_is_readable(env, tmp_path, monkeypatch):
     app.run()
     assert not app.exception, app.exception
     table = app.table[0].value
-    assert list(table.index) == ["bm25", "hybrid+acronyms (app)"]  # the system the app runs is marked
+    assert list(table.index) == ["bm25", "hybrid+rerank (app)"]  # the system the app runs (reranking on) is marked
     assert list(table.columns)[:2] == ["Found in top 5", "MRR@10"]  # the reader's order, named in words
     rec = " ".join(i.value for i in app.info)
-    assert "recommends **hybrid+acronyms** (what this app runs)" in unescape(rec) and "{" not in rec
+    assert "recommends **hybrid+acronyms** (this app runs hybrid+rerank)" in unescape(rec) and "{" not in rec
     assert any("older than the index" in w.value for w in app.warning)  # the index was built after the report
+    answers = app.table[1].value  # the answer-level figures, one column per gold set
+    assert list(answers.columns) == ["notes"] and answers.loc["First key point states the answer", "notes"] == 0.571
     explained = unescape(" ".join(m.value for e in app.expander for m in e.markdown))
     assert "MRR@10" in explained and "first passage answers" in explained
     assert len(app.get("vega_lite_chart")) == 2 and not app.image  # one chart per question, no duplicates

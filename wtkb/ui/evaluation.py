@@ -41,7 +41,10 @@ METRICS = {
 
 
 def app_system(settings) -> str:
-    """The evaluated system that matches what the app runs."""
+    """The evaluated system closest to what the app runs: with reranking on (the
+    default) the app re-orders its top passages with the cross-encoder."""
+    if getattr(settings, "rerank", False):
+        return "hybrid+rerank"
     return "hybrid+acronyms" if getattr(settings, "expand_acronyms", True) else "hybrid"
 
 
@@ -137,9 +140,11 @@ def view(settings, built_at: str | None) -> None:
     if built_at and _stamp(data.get("generated_at")) and _stamp(data["generated_at"]) < built_at:
         st.warning(f"This report is older than the index (built {escape_md(built_at)}): the answers you get now "
                    "may score differently. " + HOW, icon=":material/history:")
-    st.markdown(f"The app answers with **{escape_md(used)}**: keyword and meaning-based search combined, with "
-                "acronyms expanded. Each row below is a system scored on the same hand-written questions; higher "
-                "is better except for times.")
+    how = ("keyword and meaning-based search combined, with acronyms expanded"
+           + (f", its top {settings.rerank_candidates} passages re-ordered by a cross-encoder (the report's "
+              "system re-orders the top 20)" if used == "hybrid+rerank" else ""))
+    st.markdown(f"The app answers with **{escape_md(used)}**: {escape_md(how)}. Each row below is a system scored "
+                "on the same hand-written questions; higher is better except for times.")
     rec = recommended_text(data.get("recommended"), used)
     if rec:
         st.info(rec, icon=":material/recommend:")
@@ -165,6 +170,7 @@ def view(settings, built_at: str | None) -> None:
     if "latency_p50_ms" in df.columns:
         st.header("How long does a question take?", anchor=False)
         st.altair_chart(_chart(df, "latency_p50_ms", used, METRICS["latency_p50_ms"][1]), width="stretch")
+    _answers(data.get("answers"))
     trec = _trec_zip(reports)
     if trec:
         st.download_button("Download the TREC run and qrels files (zip)", trec, file_name="wtkb-trec.zip",
@@ -176,3 +182,34 @@ def view(settings, built_at: str | None) -> None:
                 st.code(full.read_text(encoding="utf-8", errors="replace"), language="markdown", wrap_lines=True)
             except OSError as e:
                 st.caption(f"report.md could not be read ({escape_md(type(e).__name__)}).")
+
+
+ANSWER_ROWS = {  # what the app shows a practitioner, scored on the test split
+    "first_key_point": "First key point states the answer",
+    "key_point_top3": "Some key point among the first three states it",
+    "answer_top3": "The answering paragraph is among the first three passages",
+    "right_paragraph_cited": "The first passage cites the answering paragraph",
+    "refusal_precision": "Refusals that were right (nothing indexed answers)",
+    "refusal_recall": "Out-of-scope questions refused",
+    "wrongly_refused": "Answerable questions refused",
+    "ndcg@10": "nDCG@10 of the passages shown",
+    "ndcg@10_previous": "nDCG@10 before cross-encoder reranking",
+    "llamaindex_answer_top3": "Plain LlamaIndex: answer among its first three passages",
+}
+
+
+def _answers(answers: object) -> None:
+    """The answer-level figures per gold set: what a practitioner actually sees."""
+    if not isinstance(answers, dict) or not answers:
+        return
+    import pandas as pd
+
+    cols = {name: {ANSWER_ROWS[k]: v for k, v in figs.items() if k in ANSWER_ROWS and isinstance(v, (int, float))}
+            for name, figs in answers.items() if isinstance(figs, dict)}
+    if not any(cols.values()):
+        return
+    st.header("How good are the answers themselves?", anchor=False)
+    st.caption("Each gold set's test questions, asked as the app asks them: key points, refusals and the "
+               "passages shown. Empty where a set has no such questions.")
+    df = pd.DataFrame(cols).reindex([r for r in ANSWER_ROWS.values() if any(r in c for c in cols.values())])
+    st.table(df.style.format(precision=3, na_rep=""))
