@@ -9,7 +9,7 @@ Evaluation (the latest report in evals/reports/). The pieces live in wtkb/ui/.
 Security: corpus text and questions are never rendered as HTML (wtkb/ui/text.py).
 
 Run with `make app`, or `streamlit run app.py`; point it at another index with
-WTKB_INDEX_DIR (see wtkb/config.py).
+WTKB_INDEX_DIR (see ingest/config.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import index
 from index.glossary import load_glossary
 from ingest.chunk import chapter_label
 from wtkb import diff_view
-from wtkb.config import SettingsError, load_settings
+from ingest.config import SettingsError, load_settings
 from wtkb.ui import basket, browse_view, evaluation, excerpts_view, feedback, passages
 from wtkb.ui.browser import copy_button
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wtkb.config import PROJECT_ROOT, Settings, load_settings
+from ingest.config import PROJECT_ROOT, Settings, load_settings
 
 DIM = 384
 NOTES_DIR = PROJECT_ROOT / "corpus" / "notes"
@@ -824,9 +824,9 @@ def keyword_threads_check(kb, questions: Sequence[str], rounds: int = 3) -> dict
     return {"n_threads=1 (as now)": percentiles(times[1]), "n_threads=0": percentiles(times[0])}
 
 
-COLD_SHOWN = ("import index; from wtkb.config import load_settings; "
+COLD_SHOWN = ("import index; from ingest.config import load_settings; "
               "kb = index.load(load_settings()); print(index.answer(kb, {q!r}).abstained)")
-COLD_CODE = ("import time, json; t0 = time.time(); import index; from wtkb.config import load_settings; "
+COLD_CODE = ("import time, json; t0 = time.time(); import index; from ingest.config import load_settings; "
              "t1 = time.time(); kb = index.load(load_settings()); t2 = time.time(); "
              "r = index.answer(kb, {q!r}); t3 = time.time(); "
              "print(json.dumps({{'import': t1 - t0, 'load': t2 - t1, 'answer': t3 - t2, 'done_at': t3, "
@@ -1186,7 +1186,7 @@ def render_markdown(results: dict) -> str:
               + "Sensitivity of the rule: " + "; ".join(
                   f"judged on exact {k}: {v['recommended']:,} (crossing {_fmt(v['crossing_estimate'])})"
                   for k, v in s.get("recommendation_sensitivity", {}).items()) + "."
-              + " Not applied: `wtkb/config.py` is left to the lead.", ""]
+              + " Not applied: `ingest/config.py` is left to the lead.", ""]
         if s.get("footprint"):
             L += ["### Footprint with the current setting", "",
                   "| n | vector index | vectors.faiss MB | FAISS RSS MB | bm25 MB | search indexes MB | "

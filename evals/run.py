@@ -41,7 +41,7 @@ from pathlib import Path
 from evals.metrics import (LABELS, METRICS, Question, abstention_scores, calibrate_threshold,
                            graded_qrels, key_fact_hit, load_gold, percentile, score_runs, write_trec_qrels,
                            write_trec_run)
-from wtkb.config import PROJECT_ROOT, Settings, load_settings
+from ingest.config import PROJECT_ROOT, Settings, load_settings
 
 ALL_SYSTEMS = ["bm25", "dense", "hybrid", "hybrid+acronyms", "hybrid+rerank", "bge-small", "llamaindex"]
 FAST_SYSTEMS = ["bm25", "dense", "hybrid"]

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embed import quiet_hf
-from wtkb.config import PROJECT_ROOT, Settings
+from ingest.config import PROJECT_ROOT, Settings
 
 NOTES_DIR = PROJECT_ROOT / "corpus" / "notes"
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from wtkb.config import Settings, load_settings
+from ingest.config import Settings, load_settings
 
 from .answer import Answer, KeyPoint, answer
 from .browse import ChapterNode, SectionNode, outline

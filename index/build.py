@@ -26,7 +26,7 @@ import numpy as np
 from ingest import PARSER_VERSION, IngestError, IngestedFile, Limits, discover, ingest_file, load_sources, trusted_hashes
 from ingest.provenance import valid_id
 from ingest.records import Chunk
-from wtkb.config import PROJECT_ROOT, Settings
+from ingest.config import PROJECT_ROOT, Settings
 
 from . import store, vectors
 from .embed import Embedder

@@ -16,7 +16,7 @@ section renumbers everything after it), so paragraphs are matched by their text:
 4. a paragraph cut in two (or two joined into one) is recognised when the old
    text matches the two new neighbours read together much better than either.
 
-Every threshold is a ``diff_*`` field of ``wtkb.config.Settings``, chosen by
+Every threshold is a ``diff_*`` field of ``ingest.config.Settings``, chosen by
 ``python -m evals.diff_eval``. Paragraph labels are strings ("12", "4.12").
 """
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from wtkb.config import Settings
+from ingest.config import Settings
 
 from .diff_match import Fuzzy, pair_regions, split_joins
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from wtkb.config import Settings
+from ingest.config import Settings
 
 
 def pair_regions(old_titles: dict[str, str], new_titles: dict[str, str], votes: dict[str, Counter],

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.records import Chunk
-from wtkb.config import Settings
+from ingest.config import Settings
 
 from . import store, vectors
 from .embed import Embedder, ModelError, resolve_model

@@ -62,7 +62,7 @@ from .provenance import LOCK_NAME, load_sources, read_lock
 from .records import file_sha256
 
 try:  # only for friendlier paths in messages
-    from wtkb.config import PROJECT_ROOT
+    from ingest.config import PROJECT_ROOT
 except Exception:  # noqa: BLE001
     PROJECT_ROOT = Path.cwd()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evals.fixture_pdf import build_fixture
-from wtkb.config import PROJECT_ROOT, load_settings
+from ingest.config import PROJECT_ROOT, load_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

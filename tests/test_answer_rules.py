@@ -112,7 +112,7 @@ def test_labels_become_the_chunks_that_cite_them():
 
 
 def test_shipped_gold_sets_meet_the_issue_counts():
-    from wtkb.config import PROJECT_ROOT
+    from ingest.config import PROJECT_ROOT
 
     notes = load_gold(PROJECT_ROOT / "evals" / "gold" / "notes.jsonl")
     oos = [q for q in notes if q.out_of_scope]
@@ -124,7 +124,7 @@ def test_shipped_gold_sets_meet_the_issue_counts():
 
 def test_label_sets_need_a_corpus(tmp_path):
     from evals.run import GoldSet, _corpus_for, default_gold
-    from wtkb.config import load_settings
+    from ingest.config import load_settings
 
     assert not any(p.stem == "kcsie2025" for p in default_gold())  # skipped without --corpus
     assert any(p.stem == "kcsie2025" for p in default_gold(tmp_path))

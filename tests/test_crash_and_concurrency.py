@@ -16,7 +16,7 @@ import pytest
 
 import index
 from index import store
-from wtkb.config import PROJECT_ROOT
+from ingest.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

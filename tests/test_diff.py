@@ -19,7 +19,7 @@ from index.diff import Para, align, normalise, paragraphs_from_chunks, word_diff
 from index.diff_kb import change_topic, default_pair, edition_pairs, is_change_question, missing_editions
 from ingest import ingest_file
 from ingest.records import Chunk, DocMeta
-from wtkb.config import Settings
+from ingest.config import Settings
 
 
 def fake_encode(texts: list[str]) -> np.ndarray:
@@ -291,7 +291,7 @@ APP_SCRIPT = """
 import streamlit as st
 import index
 from wtkb import diff_view
-from wtkb.config import load_settings
+from ingest.config import load_settings
 kb = index.load(load_settings())
 st.session_state.setdefault("added", [])
 diff_view.render(st, kb, add_excerpt=lambda ex: st.session_state.added.append(ex["label"]))

@@ -13,7 +13,7 @@ import pytest
 from evals.metrics import (Question, abstention_scores, calibrate_threshold, key_fact_hit, load_gold,
                            paired_randomization, percentile, score_runs)
 from evals.systems import Retrieved, map_nodes_to_gold
-from wtkb.config import PROJECT_ROOT
+from ingest.config import PROJECT_ROOT
 
 FIXTURE_GOLD = PROJECT_ROOT / "evals" / "gold" / "fixture.jsonl"
 FAST = ["bm25", "dense", "hybrid"]

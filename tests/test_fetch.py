@@ -21,7 +21,7 @@ import pytest
 from ingest.fetch import ID_RE, LOCK_NAME, LOOPBACK_ENV, FetchResult, fetch_all
 from ingest.load import load_sources
 from ingest.records import KINDS
-from wtkb.config import PROJECT_ROOT, load_settings
+from ingest.config import PROJECT_ROOT, load_settings
 
 MAX_BYTES = 50_000
 STALL_S = 1.6  # longer than the 1 s timeout the tests use

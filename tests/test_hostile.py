@@ -248,7 +248,7 @@ def test_fixture_copy_with_another_name_is_a_duplicate(tmp_path, fixture_pdf):
     shutil.copy(fixture_pdf[0], tmp_path / "b.pdf")
     from index.build import ingest_corpus
     from index.embed import Embedder
-    from wtkb.config import load_settings
+    from ingest.config import load_settings
 
     done, warnings = ingest_corpus(load_settings(), Embedder("all-MiniLM-L6-v2"), [tmp_path])
     assert len(done) == 1 and any("b.pdf" in w and "duplicate" in w for w in warnings)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, sample_corpus, embedder):
-    from wtkb.config import PROJECT_ROOT, load_settings
+    from ingest.config import PROJECT_ROOT, load_settings
 
     root = tmp_path_factory.mktemp("built")
     corpus = root / "corpus"

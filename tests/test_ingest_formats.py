@@ -6,7 +6,7 @@ import pytest
 
 from ingest import ingest_file, load_sources
 from ingest.records import IngestError
-from wtkb.config import PROJECT_ROOT
+from ingest.config import PROJECT_ROOT
 
 
 def test_govuk_html_structure(sample_corpus):

@@ -27,7 +27,7 @@ from index import store
 from ingest import discover, ingest_file, load_sources, trusted_hashes
 from ingest.limits import Limits
 from ingest.records import IngestError
-from wtkb.config import PROJECT_ROOT, SettingsError, load_settings
+from ingest.config import PROJECT_ROOT, SettingsError, load_settings
 
 WTKB = [str(Path(sys.executable).parent / "wtkb")]
 NOTES = ["note-ch2.md", "note-ch6.md"]

@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from wtkb.config import SettingsError, load_settings
+from ingest.config import SettingsError, load_settings
 
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)

@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from wtkb.cli import IndexOpt, app, friendly_errors, out
-from wtkb.config import load_settings
+from ingest.config import load_settings
 
 DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document id (see `wtkb info`).")]
 

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wtkb.cli import IndexOpt, ModelOpt, app, fail, friendly_errors, out
-from wtkb.config import load_settings
+from ingest.config import load_settings
 
 SHORT = {"unchanged": "same", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
          "new": "new", "removed": "removed"}

@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from wtkb.config import PROJECT_ROOT, load_settings
+from ingest.config import PROJECT_ROOT, load_settings
 
 APP = PROJECT_ROOT / "app.py"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
