@@ -37,6 +37,27 @@ class Hit:
     rank: int = 0
 
 
+def fuse(runs: dict[str, list[tuple[int, float]]], weights: dict[str, float],
+         rrf_k: int) -> list[tuple[int, float, dict[str, float]]]:
+    """Weighted reciprocal rank fusion of ranked lists of (row, score).
+
+    Each list adds ``weight / (rrf_k + rank)`` to a row, so agreement between
+    retrievers counts and their incomparable raw scores never do. Returns
+    (row, fused score, {run name: its raw score}) best first; ties keep the
+    order in which rows were first met (runs in the order given). Pure, so
+    fusion is tested without a model or an index.
+    """
+    fused: dict[int, list] = {}
+    for name, results in runs.items():
+        weight = weights.get(name, 1.0)
+        for rank, (row, score) in enumerate(results, start=1):
+            entry = fused.setdefault(row, [0.0, {}])
+            entry[0] += weight / (rrf_k + rank)
+            entry[1][name] = score
+    ordered = sorted(fused.items(), key=lambda kv: -kv[1][0])
+    return [(row, total, parts) for row, (total, parts) in ordered]
+
+
 @dataclass
 class Filters:
     doc: tuple[str, ...] = ()
@@ -158,13 +179,10 @@ class KnowledgeBase:
         t_dense = time.perf_counter()
         keyword = self.keyword_search(q, n, allowed) if mode in ("hybrid", "keyword") else []
         t_kw = time.perf_counter()
-        fused: dict[int, Hit] = {}
-        for weight, results, attr in ((s.dense_weight, dense, "dense"), (s.keyword_weight, keyword, "keyword")):
-            for rank, (row, score) in enumerate(results, start=1):
-                hit = fused.setdefault(row, Hit(self.chunks[row], 0.0))
-                hit.score += weight / (s.rrf_k + rank)
-                setattr(hit, attr, score)
-        hits = sorted(fused.values(), key=lambda h: -h.score)[:k]
+        ranked = fuse({"dense": dense, "keyword": keyword}, {"dense": s.dense_weight, "keyword": s.keyword_weight},
+                      s.rrf_k)
+        hits = [Hit(self.chunks[row], score, parts.get("dense"), parts.get("keyword"))
+                for row, score, parts in ranked[:k]]
         if vec is not None:
             self._fill_dense(vec, hits)
         for i, h in enumerate(hits, start=1):
