@@ -232,22 +232,9 @@ def second_edition(old: list[Chapter], seed: int = 0) -> tuple[list[Chapter], li
 
 def _render(chapters: list[Chapter], path: Path, title: str) -> dict[str, tuple[str, int]]:
     """Write one edition; return uid -> (printed paragraph number, start page)."""
-    from fpdf import FPDF
+    from evals.fixture_pdf import layout_pdf
 
-    class Doc(FPDF):
-        def header(self):
-            if self.page_no() > 2:
-                self.set_font("Helvetica", "", 9)
-                self.cell(0, 8, HEADER, new_x="LMARGIN", new_y="NEXT")
-                self.ln(2)
-
-        def footer(self):
-            if self.page_no() > 1:
-                self.set_y(-14)
-                self.set_font("Helvetica", "", 9)
-                self.cell(0, 8, str(self.page_no()), align="C")
-
-    pdf = Doc(format="A4")
+    pdf = layout_pdf(HEADER)
     pdf.set_auto_page_break(auto=True, margin=28)
     pdf.set_title(title)
     pdf.add_page()

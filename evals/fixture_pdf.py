@@ -109,18 +109,16 @@ def chapters() -> list[Chapter]:
     ]
 
 
-def build_fixture(path: Path) -> dict:
-    """Write the fixture PDF to ``path``; return the answer key."""
+def layout_pdf(running_header: str):
+    """An A4 fpdf2 document with the official layout's running header (from
+    page 3: cover and contents carry none) and page-number footer (from page 2)."""
     from fpdf import FPDF  # test/eval dependency, imported only when used
-
-    key: dict = {"title": TITLE, "header": HEADER, "footnote": FOOTNOTE, "paragraphs": {}, "chapters": {},
-                 "sections": []}
 
     class Doc(FPDF):
         def header(self):
-            if self.page_no() > 2:  # cover and contents carry no running header
+            if self.page_no() > 2:
                 self.set_font("Helvetica", "", 9)
-                self.cell(0, 8, HEADER, new_x="LMARGIN", new_y="NEXT")
+                self.cell(0, 8, running_header, new_x="LMARGIN", new_y="NEXT")
                 self.ln(2)
 
         def footer(self):
@@ -129,7 +127,15 @@ def build_fixture(path: Path) -> dict:
                 self.set_font("Helvetica", "", 9)
                 self.cell(0, 8, str(self.page_no()), align="C")
 
-    pdf = Doc(format="A4")
+    return Doc(format="A4")
+
+
+def build_fixture(path: Path) -> dict:
+    """Write the fixture PDF to ``path``; return the answer key."""
+    key: dict = {"title": TITLE, "header": HEADER, "footnote": FOOTNOTE, "paragraphs": {}, "chapters": {},
+                 "sections": []}
+
+    pdf = layout_pdf(HEADER)
     pdf.core_fonts_encoding = "windows-1252"  # gives the core fonts a bullet and curly quotes
     pdf.set_auto_page_break(auto=True, margin=28)
     pdf.set_title(TITLE)
