@@ -20,6 +20,9 @@ from .embed import Embedder, ModelError
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
 
+# encoder: the model protocols, their model-free stand-ins, the prepared query.
+from .encoder import Encoder, HashEncoder, OverlapScorer, Scorer
+
 
 def load(settings: Settings | None = None, model: str | None = None, verify: bool = True) -> KnowledgeBase:
     """Open the live index under ``settings.index_dir``."""
@@ -55,3 +58,6 @@ __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "Chap
            "SectionNode", "Settings", "align", "answer", "build", "changes_about", "citation", "diff_documents",
            "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
            "staleness"]
+
+# encoder: a question prepared once, and retrieval without a model.
+__all__ += ["Encoder", "HashEncoder", "OverlapScorer", "Scorer"]

@@ -68,7 +68,15 @@ def quiet_hf(offline: bool) -> None:
 
 
 class Embedder:
-    """Loads the model on first use; encodes documents and queries the same way."""
+    """Loads the model on first use; encodes documents and queries the same way.
+
+    The real ``index.encoder.Encoder``: ``identity``, ``dim``, ``encode`` and
+    ``encode_query``; the rest (``token_counter``, ``sentence_transformer``,
+    ``backend``) is for building an index, which needs the model's tokenizer
+    and an ONNX export. With an ONNX file the vectors come from
+    ``onnx_encoder.OnnxEncoder``, a faster runner of the same model checked
+    against it at build time, not an Encoder of its own.
+    """
 
     def __init__(self, model: str, batch_size: int = 32, onnx_path: Path | None = None, dim: int | None = None):
         self.name = model
