@@ -3,6 +3,7 @@
     from index import load, build, answer
     kb = load(settings)                 # open the live index once
     hits = kb.search("what is a LADO?") # ranked passages
+    q = kb.prepare("what is a LADO?")   # or prepare (and encode) a question once, then reuse it
     result = answer(kb, "what is a LADO?")  # key points + passages, or an abstention
 """
 
@@ -22,6 +23,7 @@ from .store import IndexError_ as IndexError_
 
 # encoder: the model protocols, their model-free stand-ins, the prepared query.
 from .encoder import Encoder, HashEncoder, OverlapScorer, Scorer
+from .retrieve import Query
 
 
 def load(settings: Settings | None = None, model: str | None = None, verify: bool = True) -> KnowledgeBase:
@@ -49,15 +51,11 @@ def read_chunks(settings: Settings | None = None, doc_id: str | None = None) -> 
     return picked
 
 
-def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-    return kb.search(query, k, filters)
-
-
 __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "ChapterNode", "DiffError", "Embedder",
            "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase", "ModelError", "Para", "QueryError",
            "SectionNode", "Settings", "align", "answer", "build", "changes_about", "citation", "diff_documents",
-           "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
+           "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "source_url",
            "staleness"]
 
 # encoder: a question prepared once, and retrieval without a model.
-__all__ += ["Encoder", "HashEncoder", "OverlapScorer", "Scorer"]
+__all__ += ["Encoder", "HashEncoder", "OverlapScorer", "Query", "Scorer"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cite import citation
-from .retrieve import Filters, Hit, KnowledgeBase, prepare_query
+from .retrieve import Filters, Hit, KnowledgeBase, Query
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\d])|\n+")
 MIN_SENTENCE_WORDS = 5
@@ -112,16 +112,17 @@ def near_duplicate(a: str, b: str, overlap: float = 0.7) -> bool:
 
 
 def reranker_for(kb: KnowledgeBase):
-    """The knowledge base's cross-encoder, created on first use (its files are
+    """The knowledge base's cross-encoder (any ``index.encoder.Scorer``): the
+    one it was given, or the bundled one, created on first use (its files are
     found, not loaded, here; the ONNX session loads on the first score)."""
-    rr = getattr(kb, "_reranker", None)
+    rr = kb.reranker
     if rr is None:
         with _LOCK:
-            rr = getattr(kb, "_reranker", None)
+            rr = kb.reranker
             if rr is None:
                 from .rerank import Reranker
 
-                rr = kb._reranker = Reranker(max_length=kb.settings.rerank_max_tokens)
+                rr = kb.reranker = Reranker(max_length=kb.settings.rerank_max_tokens)
     return rr
 
 
@@ -213,15 +214,19 @@ def _abstain(result: Answer, notice: str, filters: Filters | None) -> Answer:
     return result
 
 
-def answer(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+def answer(kb: KnowledgeBase, query: str | Query, k: int | None = None, filters: Filters | None = None) -> Answer:
+    """Key points and passages for the question, or an abstention.
+
+    The question is prepared (and encoded) once; retrieval, the cross-encoder
+    and the cosine fallback all use that one ``Query``."""
     t0 = time.perf_counter()
     s = kb.settings
     k = k or s.k
-    q = prepare_query(query, s, kb.glossary)
     timings: dict = {}
+    q = kb.prepare(query, timings=timings)
     hits = kb.search(q, max(k, s.rerank_candidates if s.rerank else k), filters, timings=timings)
     t1 = time.perf_counter()
-    result = Answer(query=q.text, hits=hits[:k], message=q.notice, terms=q.terms)
+    result = Answer(query=q.text, hits=hits[:k], message=q.notice, terms=list(q.terms))
     if s.rerank and hits:
         hits, logits = rerank_hits(kb, q.text, hits)
         t2 = time.perf_counter()
@@ -242,7 +247,7 @@ def answer(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters
         if not hits or best is None or best < s.abstain_below:
             _abstain(result, q.notice, filters)
         else:
-            result.key_points = key_points(kb, kb.embedder.encode_query(q.dense_text), result.hits, s.key_points)
+            result.key_points = key_points(kb, q.vector, result.hits, s.key_points)
     timings.update(search_ms=round((t1 - t0) * 1000, 2), total_ms=round((time.perf_counter() - t0) * 1000, 2))
     result.timings_ms = timings
     return result

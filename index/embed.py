@@ -192,8 +192,10 @@ class Embedder:
         return result
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query vector; the last few are cached because an answer needs
-        the same vector for retrieval and for picking key points."""
+        """One query vector. A search or an answer encodes its question once
+        (``KnowledgeBase.prepare``) and does not rely on this cache; it saves
+        encoding a question asked again, as the evaluation does when several
+        systems share one model, and it is cleared by name before timed runs."""
         with self._lock:
             vec = self._query_cache.get(text)
         if vec is not None:

@@ -1,5 +1,12 @@
 """Retrieval over a loaded index: dense (FAISS), keyword (bm25s), and their fusion.
 
+A question is prepared once into a ``Query`` (normalised text, acronym
+expansions, and its vector) by ``KnowledgeBase.prepare``; ``search`` and
+``index.answer`` use that one query, so a question is encoded once however
+many steps look at it. ``KnowledgeBase.from_chunks`` builds the same indexes
+in memory from any ``Encoder``, which is how the fast tests run real FAISS
+and bm25s code without a model.
+
 ``KnowledgeBase`` is read-only once loaded and safe to share between threads
 (the app serves every session from one instance): FAISS and bm25s searches
 only read, and the query encoder is guarded by a lock.
@@ -7,10 +14,11 @@ only read, and the query encoder is guarded by a lock.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +28,8 @@ from ingest.config import Settings
 
 from . import store, vectors
 from .embed import Embedder, ModelError, resolve_model
-from .glossary import Glossary, load_glossary
+from .encoder import Encoder, Scorer
+from .glossary import Glossary, Term, load_glossary
 from .keyword import KeywordIndex
 
 
@@ -77,16 +86,26 @@ class Filters:
                                              for e in self.edition)))
 
 
-@dataclass
-class PreparedQuery:
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for retrieval, once.
+
+    ``vector`` is the encoding of ``dense_text``; it is None until a search
+    that needs it (hybrid or dense) has been prepared, and never recomputed
+    after. Keyword-only searches never pay for an encoding.
+    """
+
     text: str  # what the user asked, normalised and capped
-    dense_text: str
-    keyword_text: str
-    notice: str = ""
-    terms: list = field(default_factory=list)
+    dense_text: str  # what the encoder reads (acronyms expanded)
+    keyword_text: str  # what bm25s reads (acronyms expanded)
+    notice: str = ""  # said to the user alongside the answer, e.g. that the question was cut
+    terms: tuple[Term, ...] = ()  # glossary terms found in the question
+    vector: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
-def prepare_query(raw: str, settings: Settings, glossary: Glossary) -> PreparedQuery:
+def prepare_query(raw: str, settings: Settings, glossary: Glossary) -> Query:
+    """The text side of a ``Query`` (no vector): normalised, capped, expanded.
+    Raises ``QueryError`` for a question with nothing to search."""
     if raw is None or not str(raw).strip():
         raise QueryError("Please type a question: the query was empty.")
     text = unicodedata.normalize("NFKC", str(raw))
@@ -101,20 +120,21 @@ def prepare_query(raw: str, settings: Settings, glossary: Glossary) -> PreparedQ
         text = text[:settings.max_query_chars].rsplit(" ", 1)[0]
     terms = glossary.find(text) if settings.expand_acronyms else []
     expanded = glossary.expand(text) if settings.expand_acronyms else text
-    return PreparedQuery(text=text, dense_text=expanded, keyword_text=expanded, notice=notice, terms=terms)
+    return Query(text=text, dense_text=expanded, keyword_text=expanded, notice=notice, terms=tuple(terms))
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, version: Path, manifest: dict, chunks: list[Chunk], faiss_index,
-                 keyword: KeywordIndex, embedder: Embedder, glossary: Glossary):
+    def __init__(self, settings: Settings, version: Path | None, manifest: dict, chunks: list[Chunk], faiss_index,
+                 keyword: KeywordIndex, embedder: Encoder, glossary: Glossary, reranker: Scorer | None = None):
         self.settings = settings
-        self.version = version
+        self.version = version  # the index folder; None for one built in memory
         self.manifest = manifest
         self.chunks = chunks
         self.faiss_index = faiss_index
         self.keyword = keyword
         self.embedder = embedder
         self.glossary = glossary
+        self.reranker = reranker  # the cross-encoder; index.answer creates the bundled one on first use
         self.by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
 
     # ------------------------------------------------------------ loading
@@ -147,33 +167,66 @@ class KnowledgeBase:
         return cls(settings, version, manifest, chunks, faiss_index, KeywordIndex.load(version / "bm25"),
                    embedder, load_glossary(settings.glossary_file))
 
+    @classmethod
+    def from_chunks(cls, chunks: list[Chunk], encoder: Encoder, settings: Settings | None = None,
+                    reranker: Scorer | None = None) -> "KnowledgeBase":
+        """An index held in memory: ``chunks`` encoded by ``encoder`` into the
+        same FAISS and bm25s indexes a build writes, with nothing read from or
+        written to disk. With ``HashEncoder`` (and ``OverlapScorer`` for
+        answers) it needs no model, which is what the fast tests use."""
+        settings = settings or Settings()
+        texts = [c.embed_text if settings.header_in_embedding else c.text for c in chunks]
+        vecs = np.asarray(encoder.encode(texts), dtype=np.float32).reshape(len(chunks), encoder.dim)
+        manifest = {"model": {"name": encoder.identity, "identity": encoder.identity, "dim": encoder.dim},
+                    "sources": [], "chunk_count": len(chunks)}
+        return cls(settings, None, manifest, list(chunks), vectors.build(vecs, settings.exact_search_max),
+                   KeywordIndex.build(texts), encoder, load_glossary(settings.glossary_file), reranker)
+
     # ------------------------------------------------------------ searching
+
+    def prepare(self, query: str | Query, mode: str = "hybrid", timings: dict | None = None) -> Query:
+        """The question ready for ``search`` in ``mode``: a string is
+        normalised and expanded, and its vector is computed when the mode
+        needs one and it has none yet (timed as ``encode_ms``). A ready
+        ``Query`` comes back as it is. Raises ``QueryError`` for an empty question."""
+        q = query if isinstance(query, Query) else prepare_query(query, self.settings, self.glossary)
+        if mode == "keyword" or q.vector is not None:
+            return q
+        t = time.perf_counter()
+        vec = self.embedder.encode_query(q.dense_text)
+        if timings is not None:
+            timings["encode_ms"] = round((time.perf_counter() - t) * 1000, 2)
+        return dataclasses.replace(q, vector=vec)
 
     def _allowed(self, filters: Filters | None) -> np.ndarray | None:
         if not filters or not filters.active():
             return None
         return np.array([i for i, c in enumerate(self.chunks) if filters.allows(c)], dtype=np.int64)
 
-
-    def keyword_search(self, q: PreparedQuery, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def keyword_search(self, q: Query, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         mask = None
         if allowed is not None:
             mask = np.zeros(len(self.chunks), dtype=np.float32)
             mask[allowed] = 1.0
         return self.keyword.search(q.keyword_text, n, mask)
 
-    def search(self, query: str | PreparedQuery, k: int | None = None, filters: Filters | None = None,
+    def search(self, query: str | Query, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid", timings: dict | None = None) -> list[Hit]:
-        """Top-k chunks for the question. ``mode``: hybrid, dense or keyword."""
+        """Top-k chunks for the question. ``mode``: hybrid, dense or keyword.
+
+        Pass a ``Query`` from ``prepare`` to reuse its vector; a string is
+        prepared here, once. ``timings`` receives encode, dense, keyword and
+        fuse times in milliseconds (encode is 0 when the vector was ready)."""
         s = self.settings
         k = k or s.k
-        q = query if isinstance(query, PreparedQuery) else prepare_query(query, s, self.glossary)
+        q = query if isinstance(query, Query) else prepare_query(query, s, self.glossary)
         allowed = self._allowed(filters)
         if allowed is not None and len(allowed) == 0:
             return []
         n = max(s.candidates, k)
         t = time.perf_counter()
-        vec = self.embedder.encode_query(q.dense_text) if mode in ("hybrid", "dense") else None
+        q = self.prepare(q, mode, timings)
+        vec = q.vector if mode in ("hybrid", "dense") else None
         t_enc = time.perf_counter()
         dense = vectors.search(self.faiss_index, vec, n, allowed) if vec is not None else []
         t_dense = time.perf_counter()
@@ -188,8 +241,8 @@ class KnowledgeBase:
         for i, h in enumerate(hits, start=1):
             h.rank = i
         if timings is not None:
-            timings.update(encode_ms=round((t_enc - t) * 1000, 2), dense_ms=round((t_dense - t_enc) * 1000, 2),
-                           keyword_ms=round((t_kw - t_dense) * 1000, 2),
+            timings.setdefault("encode_ms", round((t_enc - t) * 1000, 2))
+            timings.update(dense_ms=round((t_dense - t_enc) * 1000, 2), keyword_ms=round((t_kw - t_dense) * 1000, 2),
                            fuse_ms=round((time.perf_counter() - t_kw) * 1000, 2))
         return hits
 

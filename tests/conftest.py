@@ -102,3 +102,50 @@ def settings_for(tmp_path):
         return load_settings(index_dir=tmp_path / "index", corpus_dirs=(corpus,),
                              glossary_file=PROJECT_ROOT / "corpus" / "glossary.toml", **kw)
     return make
+
+
+# ---------------------------------------------------------------- model-free retrieval
+# A toy index over invented passages, encoded by index.encoder.HashEncoder:
+# real FAISS and bm25s code, no model, built in milliseconds.
+
+TOY_DOCS = {  # doc_id: DocMeta fields
+    "guide": dict(title="Invented guidance", kind="guidance", official=True, edition="2023-12-15"),
+    "guide-old": dict(title="Invented guidance, older edition", kind="guidance", official=True,
+                      edition="2018-07-04"),
+    "frame": dict(title="Invented framework", kind="framework", official=True, edition="2023"),
+    "note": dict(title="Study note on chapter 3", kind="notes", edition="notes 2026", covers_doc="guide",
+                 covers_chapter="3", covers_chapter_title="Protection"),
+}
+TOY_PASSAGES = [  # (doc_id, own chapter number, text)
+    ("guide", "1", "The designated officer manages allegations against staff who work with children."),
+    ("guide", "3", "A strategy discussion brings police, health and social care together within hours."),
+    ("guide-old", "3", "Under the older edition a strategy meeting gathered police and social workers."),
+    ("frame", "2", "Local partners publish yearly reports describing their arrangements and spending."),
+    ("note", "1", "Study summary. A conference reviews the protection plan. Families attend every conference."),
+]
+
+
+@pytest.fixture(scope="session")
+def toy_chunks():
+    from ingest.records import Chunk, DocMeta
+
+    chunks = []
+    for i, (doc_id, chapter, text) in enumerate(TOY_PASSAGES):
+        meta = DocMeta(doc_id=doc_id, **TOY_DOCS[doc_id])
+        chunks.append(Chunk(chunk_id=f"{doc_id}:{i}", meta=meta, chapter_number=chapter,
+                            chapter_title=f"Chapter {chapter}", section=(f"Section {i}",), paragraphs=(str(i),),
+                            pages=(), text=text, start=0, end=len(text)))
+    return chunks
+
+
+@pytest.fixture()
+def toy_kb(toy_chunks):
+    """``toy_kb(**settings)``: an in-memory KnowledgeBase over the toy passages
+    with the hashed bag-of-words encoder and the word-overlap scorer."""
+    from index import HashEncoder, KnowledgeBase, OverlapScorer
+
+    def make(encoder=None, scorer=None, **overrides):
+        settings = load_settings(glossary_file=PROJECT_ROOT / "corpus" / "glossary.toml", **overrides)
+        return KnowledgeBase.from_chunks(toy_chunks, encoder or HashEncoder(), settings,
+                                         reranker=scorer or OverlapScorer())
+    return make
