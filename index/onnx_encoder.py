@@ -53,6 +53,10 @@ def max_seq_length(model_dir: Path, default: int = 256) -> int:
 
 
 class OnnxEncoder:
+    """Runs the exported model: unit float32 rows, like ``Encoder.encode``.
+    It is a backend, not an ``Encoder``: it has no identity of its own (the
+    index records the model's) and no query method; ``Embedder`` wraps it."""
+
     def __init__(self, onnx_path: Path, model_dir: Path, threads: int = 0):
         import onnxruntime as ort
         from tokenizers import Tokenizer

@@ -90,9 +90,10 @@ class Filters:
 class Query:
     """A question made ready for retrieval, once.
 
-    ``vector`` is the encoding of ``dense_text``; it is None until a search
-    that needs it (hybrid or dense) has been prepared, and never recomputed
-    after. Keyword-only searches never pay for an encoding.
+    ``vector`` is the encoding of ``dense_text``, set by
+    ``KnowledgeBase.prepare`` for hybrid and dense search and reused by every
+    step after; a query prepared for keyword search alone has none, so it
+    never pays for an encoding.
     """
 
     text: str  # what the user asked, normalised and capped
@@ -141,10 +142,10 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, settings: Settings, model: str | None = None, verify: bool = True,
-             embedder=None) -> "KnowledgeBase":
+             embedder: Encoder | None = None) -> "KnowledgeBase":
         """Open the live index. ``model``, when given, must be the model that built it.
-        ``embedder`` supplies a ready encoder (any object with Embedder's
-        methods, as the evaluation's alternative models are); it too must match."""
+        ``embedder`` supplies a ready encoder (any ``Encoder``, as the
+        evaluation's alternative models are); its identity must match too."""
         version, manifest = store.read_manifest(settings.index_dir)
         if verify:
             store.verify(version, manifest)
@@ -173,7 +174,9 @@ class KnowledgeBase:
         """An index held in memory: ``chunks`` encoded by ``encoder`` into the
         same FAISS and bm25s indexes a build writes, with nothing read from or
         written to disk. With ``HashEncoder`` (and ``OverlapScorer`` for
-        answers) it needs no model, which is what the fast tests use."""
+        answers) it needs no model, which is what the fast tests use. It
+        searches and answers like a built index but has no source list or
+        document texts, which only a build records."""
         settings = settings or Settings()
         texts = [c.embed_text if settings.header_in_embedding else c.text for c in chunks]
         vecs = np.asarray(encoder.encode(texts), dtype=np.float32).reshape(len(chunks), encoder.dim)
@@ -187,8 +190,9 @@ class KnowledgeBase:
     def prepare(self, query: str | Query, mode: str = "hybrid", timings: dict | None = None) -> Query:
         """The question ready for ``search`` in ``mode``: a string is
         normalised and expanded, and its vector is computed when the mode
-        needs one and it has none yet (timed as ``encode_ms``). A ready
-        ``Query`` comes back as it is. Raises ``QueryError`` for an empty question."""
+        needs one (timed as ``encode_ms``). A ``Query`` that already has what
+        the mode needs comes back unchanged; one without a vector comes back
+        as a copy with it. Raises ``QueryError`` for an empty question."""
         q = query if isinstance(query, Query) else prepare_query(query, self.settings, self.glossary)
         if mode == "keyword" or q.vector is not None:
             return q
