@@ -153,9 +153,8 @@ def filter_options(kb: index.KnowledgeBase) -> tuple[dict, list[str], dict]:
     kinds = sorted({c.meta.kind for c in kb.chunks})
     chapters: dict[str, list[str]] = {}
     for c in kb.chunks:
-        notes = c.meta.kind == "notes" and c.meta.covers_chapter
-        num = c.meta.covers_chapter if notes else c.chapter_number
-        title = (c.meta.covers_chapter_title if notes and c.meta.covers_chapter_title else c.chapter_title) or ""
+        num, title = c.topic_chapter
+        title = title or ""
         titles = chapters.setdefault(num, [])
         if title and title not in titles:
             titles.append(title)
@@ -272,7 +271,7 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
                    + (f" · {total / 1000:.1f} s" if total else ""))
         if res.message:
             st.info(escape_md(res.message))
-        notes = [h for h in res.hits if h.chunk.meta.kind == "notes"]
+        notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
             lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
             st.caption(":material/edit_note: " + lead + "Passages marked *Unofficial study note* are our own "

@@ -196,11 +196,11 @@ def _print_answer(result) -> None:
     out.print("[bold]Passages[/]")
     for h in result.hits:
         # A note's label already begins "Unofficial study note".
-        badge = "[green]official[/]" if h.chunk.meta.official else "" if h.chunk.meta.kind == "notes" \
+        badge = "[green]official[/]" if h.chunk.meta.official else "" if h.chunk.meta.is_note \
             else "[yellow]unofficial[/]"
         out.print(f"[bold]{h.rank}.[/] [cyan]{safe(label(h.chunk))}[/] {badge}")
         out.print(f"   {safe(h.chunk.text, keep_newlines=True)}")
-        if h.chunk.meta.kind == "notes":
+        if h.chunk.meta.is_note:
             out.print("   [dim]Study note written by wtkb, not the guidance itself: check the official chapter.[/]")
         out.print()
 

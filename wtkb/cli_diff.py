@@ -31,7 +31,7 @@ def _doc_label(kb, doc_id: str) -> str:
     m = documents(kb).get(doc_id)
     if m is None:
         return doc_id
-    return m.label + (f" ({m.edition})" if m.edition and m.edition not in m.label else "")
+    return m.edition_label
 
 
 def change_heading(change, old_label: str, new_label: str) -> str:

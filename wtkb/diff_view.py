@@ -59,7 +59,7 @@ def side_by_side(change: Change) -> tuple[str, str]:
 
 
 def doc_label(meta) -> str:
-    return meta.label + (f" ({meta.edition})" if meta.edition and meta.edition not in meta.label else "")
+    return meta.edition_label
 
 
 def change_label(change: Change, old_label: str, new_label: str) -> str:

@@ -42,7 +42,7 @@ def source_link(chunk) -> None:
     url = safe_url(index.source_url(chunk))
     if not url:
         return
-    if chunk.meta.kind == "notes":
+    if chunk.meta.is_note:
         text = "Official chapter's source"
     elif chunk.pages and "#page=" in url:
         text = f"Source, page {chunk.pages[0]}"
