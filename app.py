@@ -14,16 +14,12 @@ WTKB_INDEX_DIR (see ingest/config.py).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
 import index
-from index.glossary import load_glossary
-from ingest.chunk import chapter_label
 from wtkb import diff_view
-from ingest.config import SettingsError, load_settings
 from wtkb.ui import basket, browse_view, evaluation, excerpts_view, feedback, passages
 from wtkb.ui.browser import copy_button
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
@@ -51,22 +47,17 @@ MAX_RECENT = 8
 @st.cache_resource(show_spinner="Opening the index…", max_entries=4)
 def _open_kb(index_dir: str, version: str) -> index.KnowledgeBase:
     # version is part of the cache key so a rebuild is picked up on the next page load
-    kb = index.load(load_settings(index_dir=Path(index_dir)))
-    # The encoder's first calls are slow (session start, first full batch): pay that now, while the user
-    # types, rather than in the first answer.
-    kb.embedder.encode(["A warm-up sentence about sharing information to keep a child safe."] * 32)
-    return kb
+    # Warm the encoder while the user types, rather than in the first answer.
+    return index.warm(index.load(index.load_settings(index_dir=Path(index_dir))))
 
 
 def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
     """The loaded knowledge base, or None and a message for the user."""
-    from index import store
-
-    version = store.current_version(settings.index_dir)
+    version = index.live_version(settings)
     if version is None:
         return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
     try:
-        return _open_kb(str(settings.index_dir), version.name), ""
+        return _open_kb(str(settings.index_dir), version), ""
     except index.IndexError_ as e:
         return None, f"The index could not be opened: {escape_md(e)}. " + REBUILD
     except index.ModelError as e:
@@ -74,13 +65,11 @@ def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
 
 
 def has_official(kb: index.KnowledgeBase) -> bool:
-    return any(d.get("official") for d in kb.documents())
+    return index.info(kb=kb).has_official
 
 
 def built_at(kb: index.KnowledgeBase | None) -> str | None:
-    raw = str(kb.manifest.get("built_at", "")) if kb is not None else ""
-    m = re.match(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", raw)
-    return f"{m.group(1)} {m.group(2)}" if m else (raw or None)
+    return (index.info(kb=kb).built_when or None) if kb is not None else None
 
 
 # --------------------------------------------------------------------------- state
@@ -117,23 +106,18 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
         if kb is None:
             st.error(error)
             return
-        docs = kb.documents()
+        about = index.info(kb=kb)
         # Markdown, not st.dataframe: the panel is on every page and pandas costs a second to import.
         lines = []
-        for d in docs:
-            status = "official" if d.get("official") else (
-                "unofficial study note" if d.get("kind") == "notes" else "unofficial")
-            bits = [status, str(d.get("kind", ""))]
-            if d.get("edition"):
-                bits.append(f"edition {d['edition']}")
-            chunks = int(d.get("chunks", 0) or 0)
-            bits.append(f"{chunks} passage" + ("" if chunks == 1 else "s"))
-            lines.append(f"- **{escape_md(d.get('title') or d.get('doc_id'))}**  \n  " + escape_md(" · ".join(bits)))
+        for d in about.sources:
+            bits = [d.badge.lower(), d.kind]
+            if d.edition:
+                bits.append(f"edition {d.edition}")
+            bits.append(f"{d.chunks} passage" + ("" if d.chunks == 1 else "s"))
+            lines.append(f"- **{escape_md(d.name)}**  \n  " + escape_md(" · ".join(bits)))
         st.markdown("\n".join(lines), width="stretch")
-        official = sum(1 for d in docs if d.get("official"))
-        st.caption(escape_md(f"{len(docs)} documents ({official} official), "
-                             f"{kb.manifest.get('chunk_count', len(kb.chunks))} passages. "
-                             f"Built {built_at(kb) or 'unknown'}."))
+        st.caption(escape_md(f"{about.document_count} documents ({about.official_count} official), "
+                             f"{about.chunk_count} passages. Built {about.built_when or 'unknown'}."))
     with st.sidebar.expander("About and admin", icon=":material/admin_panel_settings:"):
         st.markdown(NOTICE)
         st.markdown("**For whoever runs this app**")
@@ -149,19 +133,18 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
 
 def filter_options(kb: index.KnowledgeBase) -> tuple[dict, list[str], dict]:
     """Documents, kinds and chapters the index actually holds (nothing that cannot match)."""
-    docs = {d["doc_id"]: d.get("title") or d["doc_id"] for d in kb.documents()}
+    docs = {d.doc_id: d.name for d in index.info(kb=kb).sources}
     kinds = sorted({c.meta.kind for c in kb.chunks})
     chapters: dict[str, list[str]] = {}
     for c in kb.chunks:
-        notes = c.meta.kind == "notes" and c.meta.covers_chapter
-        num = c.meta.covers_chapter if notes else c.chapter_number
-        title = (c.meta.covers_chapter_title if notes and c.meta.covers_chapter_title else c.chapter_title) or ""
+        num, title = c.topic_chapter
+        title = title or ""
         titles = chapters.setdefault(num, [])
         if title and title not in titles:
             titles.append(title)
     ordered = sorted(chapters, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n))
     # Several parts can share a number (the introduction and the framework note are both "0"): name them all.
-    return docs, kinds, {n: chapter_label(n, " / ".join(chapters[n])) for n in ordered}
+    return docs, kinds, {n: index.chapter_label(n, " / ".join(chapters[n])) for n in ordered}
 
 
 def filters_popover(kb: index.KnowledgeBase) -> tuple[index.Filters, int]:
@@ -239,7 +222,7 @@ def answer_text(res: index.Answer) -> str:
     """Key points with their citations, as plain text for the clipboard."""
     lines = [f"Question: {res.query}", ""]
     for i, kp in enumerate(res.key_points, start=1):
-        lines.append(f"{i}. {kp.text} ({kp.citation.get('label', '')})")
+        lines.append(f"{i}. {kp.text} ({kp.citation.label})")
     return "\n".join(lines)
 
 
@@ -272,7 +255,7 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
                    + (f" · {total / 1000:.1f} s" if total else ""))
         if res.message:
             st.info(escape_md(res.message))
-        notes = [h for h in res.hits if h.chunk.meta.kind == "notes"]
+        notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
             lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
             st.caption(":material/edit_note: " + lead + "Passages marked *Unofficial study note* are our own "
@@ -325,7 +308,7 @@ def feedback_form(kb: index.KnowledgeBase, res: index.Answer) -> None:
 
 def glossary_view(kb: index.KnowledgeBase | None, settings) -> None:
     st.title("Glossary", anchor=False)
-    glossary = kb.glossary if kb is not None else load_glossary(settings.glossary_file)
+    glossary = index.get_glossary(settings, kb)
     if not glossary.terms:
         st.info(f"The glossary is empty: add terms to {escape_md(settings.glossary_file)}.")
         return
@@ -348,8 +331,8 @@ def main() -> None:
     st.set_page_config(page_title="wtkb · Working Together 2023", page_icon=":material/menu_book:", layout="wide")
     init_state()
     try:
-        settings = load_settings()
-    except SettingsError as e:  # a bad WTKB_* variable: one line saying which and how to fix it
+        settings = index.load_settings()
+    except index.SettingsError as e:  # a bad WTKB_* variable: one line saying which and how to fix it
         st.error(escape_md(e))
         st.stop()
 

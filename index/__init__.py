@@ -59,3 +59,79 @@ __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "Chap
 
 # encoder: a question prepared once, and retrieval without a model.
 __all__ += ["Encoder", "HashEncoder", "OverlapScorer", "Query", "Scorer"]
+
+# ---------------------------------------------------------------- api: records, info, fetch and shell helpers
+# What the CLI and the app need past load/search/answer, so that neither reaches into index.store,
+# index.diff_kb or ingest.*. Imports stay inside the functions where the module is heavy or rarely used.
+
+from ingest.chunk import chapter_label
+from ingest.config import SettingsError
+from ingest.records import DocMeta, IngestError
+
+from .browse import page_range, para_range
+from .cite import NOTE, NOTE_STATUS, OFFICIAL, UNOFFICIAL, Citation, provenance, safe_url
+from .diff import CHANGED
+from .diff import KINDS as CHANGE_KINDS
+from .diff_kb import default_pair, is_change_question, missing_editions
+from .diff_kb import documents as comparable_documents
+from .excerpt import Excerpt
+from .glossary import Glossary
+from .manifest import IndexInfo, SourceEntry
+
+WARM_UP = "A warm-up sentence about sharing information to keep a child safe."
+
+
+def live_version(settings: Settings) -> str | None:
+    """The name of the live version folder, or None when nothing is built yet (no model, no manifest read).
+
+    Cheap enough to call on every page load, so a cache keyed on it picks up a rebuild."""
+    from . import store
+
+    version = store.current_version(settings.index_dir)
+    return version.name if version is not None else None
+
+
+def info(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> IndexInfo:
+    """What the live index holds (``wtkb info``, the app's sidebar); from ``kb`` when one is loaded."""
+    if kb is not None:
+        return IndexInfo.from_manifest(kb.version, kb.manifest)
+    from . import store
+
+    version, manifest = store.read_manifest((settings or load_settings()).index_dir, hold_version=False)
+    return IndexInfo.from_manifest(version, manifest)
+
+
+def warm(kb: KnowledgeBase, batch: int = 32) -> KnowledgeBase:
+    """Pay the encoder's slow first calls (session start, first full batch) now, not in the first answer."""
+    kb.embedder.encode([WARM_UP] * batch)
+    return kb
+
+
+def get_glossary(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> Glossary:
+    """The glossary: the loaded index's, else read from ``settings.glossary_file`` (no index needed)."""
+    if kb is not None:
+        return kb.glossary
+    from .glossary import load_glossary
+
+    return load_glossary((settings or load_settings()).glossary_file)
+
+
+def fetch(settings: Settings, only: list[str] | None = None, dest=None, progress=None) -> list:
+    """Download the official documents listed in sources.toml (``ingest.fetch.fetch_all``)."""
+    from ingest.fetch import fetch_all
+
+    return fetch_all(settings, only=only, dest=dest, progress=progress)
+
+
+def editions_to_fetch(kb: KnowledgeBase) -> list[str]:
+    """The editions the diff needs but the index lacks, named for a person: "Working Together 2018 (wt-2018)"."""
+    from ingest import load_sources
+
+    sources = load_sources(kb.settings.sources_file)
+    return [f"{sources.get(d, {}).get('short_title') or d} ({d})" for d in missing_editions(kb)]
+
+
+__all__ += ["CHANGED", "CHANGE_KINDS", "Citation", "DocMeta", "Excerpt", "Glossary", "IndexInfo", "IngestError",
+            "NOTE", "NOTE_STATUS", "OFFICIAL", "UNOFFICIAL", "SettingsError", "SourceEntry", "chapter_label", "comparable_documents",
+            "default_pair", "editions_to_fetch", "fetch", "get_glossary", "info", "is_change_question", "live_version",
+            "missing_editions", "page_range", "para_range", "provenance", "safe_url", "warm"]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cite import citation
+from .cite import Citation, citation
 from .retrieve import Filters, Hit, KnowledgeBase, Query
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\d])|\n+")
@@ -46,7 +46,7 @@ _LOCK = threading.Lock()
 class KeyPoint:
     text: str
     chunk_id: str
-    citation: dict
+    citation: Citation
     score: float
 
 
@@ -66,7 +66,7 @@ class Answer:
         return {
             "query": self.query,
             "answer": {
-                "key_points": [{"text": kp.text, "citation": kp.citation, "chunk_id": kp.chunk_id}
+                "key_points": [{"text": kp.text, "citation": kp.citation.to_dict(), "chunk_id": kp.chunk_id}
                                for kp in self.key_points],
                 "abstained": self.abstained,
                 "message": self.message,
@@ -179,7 +179,7 @@ def pick_key_points(scored: list[tuple[float, str, Hit]], n: int, bar: float) ->
         if per_chunk.get(cid, 0) >= 2 or any(near_duplicate(sent, kp.text) for kp in picked):
             continue
         per_chunk[cid] = per_chunk.get(cid, 0) + 1
-        picked.append(KeyPoint(text=sent, chunk_id=cid, citation=citation(h.chunk), score=round(score, 4)))
+        picked.append(KeyPoint(text=sent, chunk_id=cid, citation=Citation.of(h.chunk), score=round(score, 4)))
     return picked
 
 

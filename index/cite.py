@@ -4,14 +4,38 @@ Official text is cited the way the guidance is cited in practice, e.g.
 ``Working Together 2023 · Ch 3: Providing help… · Child protection · para 150 · p. 74``.
 A study note is always labelled as unofficial and points to the official
 chapter it summarises, so no one mistakes our summary for the guidance.
+
+``Citation`` is the typed record; its ``to_dict()`` is the JSON every output
+carries (``wtkb ask --json``, ``wtkb chunks --json``, the excerpts basket), and
+its badge, status and link wording are the only place those words are chosen,
+so the app, the CLI and the exports cannot drift apart.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from ingest.chunk import chapter_label, paragraph_range
-from ingest.records import Chunk
+from ingest.records import Chunk, is_note_kind
+
+# Provenance, in the three forms the shells show it.
+OFFICIAL, NOTE, UNOFFICIAL = "official", "note", "unofficial"
+BADGES = {OFFICIAL: "Official", NOTE: "Unofficial study note", UNOFFICIAL: "Unofficial"}
+NOTE_STATUS = "Unofficial study note written by the wtkb authors, not the statutory guidance"
+STATUS = {OFFICIAL: "Official text", NOTE: NOTE_STATUS, UNOFFICIAL: "Unofficial source"}
+NOTE_CAVEAT = "Study note written by wtkb, not the guidance itself: check the official chapter."
 
 
+def provenance(official: bool, kind: str) -> str:
+    """OFFICIAL, NOTE or UNOFFICIAL: the one rule behind every badge (a note is never official)."""
+    return OFFICIAL if official else NOTE if is_note_kind(kind) else UNOFFICIAL
+
+
+def safe_url(url: object) -> str:
+    """The URL when it is a plain http(s) link, else "" (no javascript:, data: and the like)."""
+    s = str(url or "").strip()
+    return s if re.match(r"^https?://[^\s<>\"'`]+$", s, re.I) else ""
 
 
 def _pages(pages: tuple[int, ...]) -> str:
@@ -31,10 +55,9 @@ def source_url(chunk: Chunk) -> str:
 def label(chunk: Chunk) -> str:
     m = chunk.meta
     parts: list[str] = []
-    if m.kind == "notes":
-        parts.append("Unofficial study note")
-        covered = m.covers_chapter_title or chunk.chapter_title
-        ch = chapter_label(m.covers_chapter or chunk.chapter_number, covered)
+    if m.is_note:
+        parts.append(BADGES[NOTE])
+        ch = chapter_label(*chunk.topic_chapter)
         doc = m.covers_title or m.covers_doc
         if not doc:
             parts.append(f"covers {ch}")
@@ -43,7 +66,7 @@ def label(chunk: Chunk) -> str:
         else:
             parts.append(f"covers {doc}, {ch}")
     else:
-        parts.append(m.label + (f" ({m.edition})" if m.edition and m.edition not in m.label else ""))
+        parts.append(m.edition_label)
         parts.append(chapter_label(chunk.chapter_number, chunk.chapter_title, chunk.chapter_kind))
     if chunk.section:
         parts.append(" > ".join(chunk.section))
@@ -53,21 +76,122 @@ def label(chunk: Chunk) -> str:
     return " \u00b7 ".join(parts)
 
 
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from, and how to show that."""
+
+    doc_id: str = ""
+    title: str = ""
+    edition: str = ""
+    kind: str = ""
+    official: bool = False
+    chapter: str = ""
+    chapter_kind: str = ""
+    chapter_title: str = ""
+    section: str = ""  # the section path joined with " > "
+    paragraphs: tuple[str, ...] = ()
+    pages: tuple[int, ...] = ()
+    url: str = ""  # PDFs open at the passage's first page
+    covers_doc: str = ""  # for a study note: the official document and chapter it summarises
+    covers_chapter: str = ""
+    label: str = ""  # the display text: the one citation line every surface shows
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> "Citation":
+        m = chunk.meta
+        return cls(doc_id=m.doc_id, title=m.title, edition=m.edition, kind=m.kind, official=m.official,
+                   chapter=chunk.chapter_number, chapter_kind=chunk.chapter_kind, chapter_title=chunk.chapter_title,
+                   section=" > ".join(chunk.section), paragraphs=tuple(chunk.paragraphs), pages=tuple(chunk.pages),
+                   url=source_url(chunk), covers_doc=m.covers_doc, covers_chapter=m.covers_chapter,
+                   label=label(chunk))
+
+    @classmethod
+    def from_dict(cls, d: object) -> "Citation":
+        """A citation read back from JSON the user's browser kept: anything missing or odd becomes empty."""
+        d = d if isinstance(d, dict) else {}
+        covers = d.get("covers") if isinstance(d.get("covers"), dict) else {}
+
+        def text(key: str) -> str:
+            v = d.get(key)
+            return str(v) if v is not None else ""
+
+        def seq(key: str) -> tuple:
+            v = d.get(key)
+            return tuple(v) if isinstance(v, (list, tuple)) else ()
+
+        return cls(doc_id=text("doc_id"), title=text("title"), edition=text("edition"), kind=text("kind"),
+                   official=bool(d.get("official")), chapter=text("chapter"), chapter_kind=text("chapter_kind"),
+                   chapter_title=text("chapter_title"), section=text("section"),
+                   paragraphs=tuple(str(p) for p in seq("paragraphs")), pages=seq("pages"), url=text("url"),
+                   covers_doc=str(covers.get("doc_id") or ""), covers_chapter=str(covers.get("chapter") or ""),
+                   label=text("label"))
+
+    def to_dict(self) -> dict:
+        """The JSON contract: the same keys, order and values wtkb has always written."""
+        return {
+            "doc_id": self.doc_id, "title": self.title, "edition": self.edition, "kind": self.kind,
+            "official": self.official, "chapter": self.chapter, "chapter_kind": self.chapter_kind,
+            "chapter_title": self.chapter_title, "section": self.section, "paragraphs": list(self.paragraphs),
+            "pages": list(self.pages), "url": self.url,
+            "covers": {"doc_id": self.covers_doc, "chapter": self.covers_chapter} if self.is_note else None,
+            "label": self.label,
+        }
+
+    @property
+    def is_note(self) -> bool:
+        return is_note_kind(self.kind)
+
+    @property
+    def provenance(self) -> str:
+        return provenance(self.official, self.kind)
+
+    @property
+    def badge(self) -> str:
+        """"Official", "Unofficial study note" or "Unofficial"."""
+        return BADGES[self.provenance]
+
+    @property
+    def label_badge(self) -> str:
+        """The badge to print after the label: none for a note, whose label already begins with it."""
+        return "" if self.is_note else self.badge
+
+    @property
+    def status(self) -> str:
+        """The provenance as a sentence, for exports: "Official text", or who wrote an unofficial note."""
+        return STATUS[self.provenance]
+
+    @property
+    def caveat(self) -> str:
+        """What a reader of a study note must do before relying on it; "" for anything else."""
+        return NOTE_CAVEAT if self.is_note else ""
+
+    @property
+    def link_text(self) -> str:
+        """The words on a link to the source ("" when there is no safe link)."""
+        url = safe_url(self.url)
+        if not url:
+            return ""
+        if self.is_note:
+            return "Official chapter's source"
+        if self.pages and "#page=" in url:
+            return f"Source, page {self.pages[0]}"
+        return "Open the source"
+
+    def reference(self, label: str = "") -> str:
+        """One reference-list entry: the label, then title, edition, status and the link."""
+        label = label or self.label
+        parts = [label]
+        if self.title and self.title not in label:
+            parts.append(self.title + (f" ({self.edition})" if self.edition else ""))
+        elif self.edition and self.edition not in label:
+            parts.append(f"Edition {self.edition}")
+        parts.append(self.status + ("; check the official chapter it covers" if self.is_note else ""))
+        url = safe_url(self.url)
+        if url:
+            parts.append(url)
+        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
 def citation(chunk: Chunk) -> dict:
-    m = chunk.meta
-    return {
-        "doc_id": m.doc_id,
-        "title": m.title,
-        "edition": m.edition,
-        "kind": m.kind,
-        "official": m.official,
-        "chapter": chunk.chapter_number,
-        "chapter_kind": chunk.chapter_kind,
-        "chapter_title": chunk.chapter_title,
-        "section": " > ".join(chunk.section),
-        "paragraphs": list(chunk.paragraphs),
-        "pages": list(chunk.pages),
-        "url": source_url(chunk),
-        "covers": {"doc_id": m.covers_doc, "chapter": m.covers_chapter} if m.kind == "notes" else None,
-        "label": label(chunk),
-    }
+    """The citation as JSON (``Citation.of(chunk).to_dict()``)."""
+    return Citation.of(chunk).to_dict()

@@ -30,7 +30,7 @@ def documents(kb) -> dict[str, DocMeta]:
     """Every indexed document except study notes, by id, in index order."""
     out: dict[str, DocMeta] = {}
     for c in kb.chunks:
-        if c.meta.kind != "notes":
+        if not c.meta.is_note:
             out.setdefault(c.meta.doc_id, c.meta)
     return out
 

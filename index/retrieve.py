@@ -78,7 +78,7 @@ class Filters:
         return bool(self.doc or self.chapter or self.kind or self.edition)
 
     def allows(self, c: Chunk) -> bool:
-        chapter = c.meta.covers_chapter if c.meta.kind == "notes" and c.meta.covers_chapter else c.chapter_number
+        chapter = c.topic_chapter[0]
         return ((not self.doc or c.meta.doc_id in self.doc or c.meta.covers_doc in self.doc)
                 and (not self.chapter or chapter in self.chapter)
                 and (not self.kind or c.meta.kind in self.kind)
@@ -266,9 +266,7 @@ class KnowledgeBase:
     def chapters(self) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
         for c in self.chunks:
-            num = c.meta.covers_chapter if c.meta.kind == "notes" and c.meta.covers_chapter else c.chapter_number
-            title = c.meta.covers_chapter_title if c.meta.kind == "notes" and c.meta.covers_chapter_title \
-                else c.chapter_title
+            num, title = c.topic_chapter
             seen.setdefault(num, title)
         return sorted(seen.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0, kv[0]))
 

@@ -108,6 +108,6 @@ def ingest_file(path: Path, sources: dict[str, dict] | None = None, max_tokens: 
         raise IngestError(f"{path}: no paragraphs of text were found; check that it is the full document")
     chunks = chunk_document(doc.meta, paragraphs, max_tokens=max_tokens, count=count)
     warnings = []
-    if sources and doc.meta.doc_id in sources and not doc.meta.official and doc.meta.kind != "notes":
+    if sources and doc.meta.doc_id in sources and not doc.meta.official and not doc.meta.is_note:
         warnings.append(unverified_warning(path, doc.meta.doc_id))
     return IngestedFile(doc, paragraphs, chunks, text, [n.text for n in notes], warnings)

@@ -18,7 +18,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .records import KINDS, IngestError, slugify
+from .records import KINDS, IngestError, is_note_kind, slugify
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -119,7 +119,7 @@ def trusted_hashes(sources: dict[str, dict], official_dir: Path | None) -> dict[
 
 def is_official(doc_id: str, sha256: str, kind: str, trusted: dict[str, set[str]] | None) -> bool:
     """THE rule: verified bytes of an official manifest document, and never a study note."""
-    return kind != "notes" and bool(trusted) and sha256 in trusted.get(doc_id, set())
+    return not is_note_kind(kind) and bool(trusted) and sha256 in trusted.get(doc_id, set())
 
 
 def unverified_warning(path: Path, doc_id: str) -> str:

@@ -12,6 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 KINDS = ("guidance", "framework", "summary", "notes", "other")
+NOTE_KIND = "notes"  # our own study notes: never official, always cited by the chapter they cover
+
+
+def is_note_kind(kind: str) -> bool:
+    """Whether a document kind is a study note; for code that has a kind before it has a DocMeta."""
+    return kind == NOTE_KIND
 
 
 class IngestError(Exception):
@@ -42,6 +48,27 @@ class DocMeta:
     @property
     def label(self) -> str:
         return self.short_title or self.title
+
+    @property
+    def edition_label(self) -> str:
+        """The label with the edition when the label does not already say it: "Working Together (2018)"."""
+        return self.label + (f" ({self.edition})" if self.edition and self.edition not in self.label else "")
+
+    @property
+    def is_note(self) -> bool:
+        """A study note written by us: unofficial, and about a chapter of another document."""
+        return is_note_kind(self.kind)
+
+    def chapter_of(self, number: str, title: str) -> tuple[str, str]:
+        """The (number, title) of the chapter a passage printed under chapter ``number`` is about.
+
+        A study note is about the official chapter it covers, so filters, outlines and citations
+        place it there; each part the note does not name falls back to the printed chapter, as it
+        does for every other document.
+        """
+        if not self.is_note:
+            return number, title
+        return self.covers_chapter or number, self.covers_chapter_title or title
 
 
 @dataclass
@@ -119,6 +146,11 @@ class Chunk:
     end: int
     header: str = ""
     chapter_kind: str = "chapter"
+
+    @property
+    def topic_chapter(self) -> tuple[str, str]:
+        """(number, title) of the chapter this passage is about: a note's covered chapter (DocMeta.chapter_of)."""
+        return self.meta.chapter_of(self.chapter_number, self.chapter_title)
 
     @property
     def embed_text(self) -> str:

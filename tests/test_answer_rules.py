@@ -12,12 +12,12 @@ import pytest
 from evals import answers as ev
 from evals.metrics import Question, load_gold
 from index.answer import near_duplicate, pick_key_points, sentences
+from ingest.records import DocMeta
 
 
 def _hit(cid: str, paras=()):
-    chunk = SimpleNamespace(chunk_id=cid, paragraphs=paras, text="", meta=SimpleNamespace(
-        doc_id="d", title="t", edition="", kind="official", official=True, url="", covers_doc="", covers_chapter="",
-        covers_chapter_title="", covers_title="", label="Doc"), chapter_number="1", chapter_title="One",
+    chunk = SimpleNamespace(chunk_id=cid, paragraphs=paras, text="", meta=DocMeta(
+        doc_id="d", title="t", short_title="Doc", kind="official", official=True), chapter_number="1", chapter_title="One",
         section=("S",), pages=(1,), chapter_kind="chapter")
     return SimpleNamespace(chunk=chunk, score=0.0, rank=1)
 

@@ -22,8 +22,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.config import SettingsError, load_settings
-
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 out = Console(soft_wrap=True)
@@ -79,22 +77,23 @@ def fail(message: str, code: int = 1):
 
 def settings_or_fail(**overrides):
     """Validated settings, or one line naming the bad setting and the fix."""
+    import index
+
     index_dir = overrides.get("index_dir")
     if index_dir is not None and not str(index_dir).strip():
         fail("--index '': the index folder path is empty; give a folder, e.g. --index var/index")
     if index_dir is not None:
         overrides["index_dir"] = Path(index_dir)
     try:
-        return load_settings(**overrides)
-    except SettingsError as e:
+        return index.load_settings(**overrides)
+    except index.SettingsError as e:
         fail(str(e))
 
 
 @contextmanager
 def friendly_errors():
     """Turn the library's known errors into one line and an exit code."""
-    from ingest.records import IngestError
-    from index import IndexError_, ModelError, QueryError
+    from index import IndexError_, IngestError, ModelError, QueryError, SettingsError
 
     try:
         yield
@@ -172,14 +171,16 @@ NOTES_ONLY = ("No official text is indexed: these answers come from study notes,
 def _print_notices(kb) -> None:
     """What a person reading an answer must know first: the 999 line, and
     whether the official guidance itself is in the index at all."""
+    from index import info
+
     out.print(f"[bold red]{EMERGENCY}[/]")
-    if not any(d.get("official") for d in kb.documents()):
+    if not info(kb=kb).has_official:
         out.print(f"[yellow]{safe(NOTES_ONLY)}[/]")
     out.print()
 
 
 def _print_answer(result) -> None:
-    from index import label
+    from index import OFFICIAL, Citation
 
     if result.message:
         style = "yellow" if result.abstained else "dim"
@@ -191,17 +192,17 @@ def _print_answer(result) -> None:
     out.print("[bold]Key points[/]")
     for i, kp in enumerate(result.key_points, start=1):
         out.print(f" {i}. {safe(kp.text)}")
-        out.print(f"    [cyan]{safe(kp.citation['label'])}[/]")
+        out.print(f"    [cyan]{safe(kp.citation.label)}[/]")
     out.print()
     out.print("[bold]Passages[/]")
     for h in result.hits:
-        # A note's label already begins "Unofficial study note".
-        badge = "[green]official[/]" if h.chunk.meta.official else "" if h.chunk.meta.kind == "notes" \
-            else "[yellow]unofficial[/]"
-        out.print(f"[bold]{h.rank}.[/] [cyan]{safe(label(h.chunk))}[/] {badge}")
+        cit = Citation.of(h.chunk)
+        tag = cit.label_badge.lower()
+        badge = f"[{'green' if cit.provenance == OFFICIAL else 'yellow'}]{tag}[/]" if tag else ""
+        out.print(f"[bold]{h.rank}.[/] [cyan]{safe(cit.label)}[/] {badge}")
         out.print(f"   {safe(h.chunk.text, keep_newlines=True)}")
-        if h.chunk.meta.kind == "notes":
-            out.print("   [dim]Study note written by wtkb, not the guidance itself: check the official chapter.[/]")
+        if cit.caveat:
+            out.print(f"   [dim]{safe(cit.caveat)}[/]")
         out.print()
 
 
@@ -283,23 +284,21 @@ def _run_batch(lib, kb, questions: list[str], k: int, filters, every_s: float) -
 @app.command()
 def info(index_dir: IndexOpt = None):
     """What the index holds: documents, chunks, model and build time."""
-    from index import store
+    import index as lib
 
     settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
-        version, manifest = store.read_manifest(settings.index_dir, hold_version=False)
-    table = Table(title=f"Index {safe(version)}")
+        about = lib.info(settings)
+    table = Table(title=f"Index {safe(about.path)}")
     for col in ("document", "kind", "official", "edition", "chunks", "source"):
         table.add_column(col)
-    for d in manifest["sources"]:
-        table.add_row(safe(f"{d['title']} ({d['doc_id']})"), safe(d["kind"]), "yes" if d["official"] else "no",
-                      safe(d.get("edition") or ""), str(d["chunks"]), safe(d["path"]))
+    for d in about.sources:
+        table.add_row(safe(f"{d.title} ({d.doc_id})"), safe(d.kind), "yes" if d.official else "no", safe(d.edition),
+                      str(d.chunks), safe(d.path))
     out.print(table)
-    m = manifest["model"]
-    official = sum(1 for d in manifest["sources"] if d["official"])
-    out.print(f"{manifest['chunk_count']} chunks · model {safe(m['identity'])} ({m['dim']} dims) · "
-              f"{safe(manifest.get('vector_index', 'exact'))} vector search · built {safe(manifest['built_at'])}")
-    if not official:
+    out.print(f"{about.chunk_count} chunks · model {safe(about.model_identity)} ({about.dim} dims) · "
+              f"{safe(about.vector_index)} vector search · built {safe(about.built_at)}")
+    if not about.has_official:
         out.print("[yellow]No official text is indexed yet: run `wtkb fetch` (needs internet), then `wtkb build`.[/]")
 
 
@@ -312,7 +311,7 @@ def fetch(
     timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for a server.")] = None,
 ):
     """Download the official documents listed in corpus/sources.toml."""
-    from ingest.fetch import fetch_all
+    import index as lib
 
     settings = settings_or_fail(fetch_timeout_s=timeout)
     with friendly_errors(), _progress() as bar:
@@ -323,7 +322,7 @@ def fetch(
                 tasks[doc_id] = bar.add_task(f"Downloading {safe(doc_id)}", total=total)
             bar.update(tasks[doc_id], completed=done, total=total)
 
-        results = fetch_all(settings, only=only, dest=dest, progress=progress)
+        results = lib.fetch(settings, only=only, dest=dest, progress=progress)
     bad = 0
     for r in results:
         colour = {"fetched": "green", "unchanged": "dim"}.get(r.status, "red")

@@ -16,7 +16,6 @@ import typer
 from rich.markup import escape
 
 from wtkb.cli import IndexOpt, app, friendly_errors, out
-from ingest.config import load_settings
 
 DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document id (see `wtkb info`).")]
 
@@ -31,7 +30,7 @@ def chunks(
     """Every chunk with its citation, in document order (JSON Lines with --json)."""
     import index as lib
 
-    settings = load_settings(index_dir=index_dir)
+    settings = lib.load_settings(index_dir=index_dir)
     with friendly_errors():
         records = lib.read_chunks(settings, doc_id=doc)
     for c in records:
@@ -60,9 +59,9 @@ def outline(
 ):
     """A document's recovered tree: chapters → sections → paragraph ranges with pages."""
     import index as lib
-    from index.browse import page_range, para_range
+    from index import page_range, para_range
 
-    settings = load_settings(index_dir=index_dir)
+    settings = lib.load_settings(index_dir=index_dir)
     with friendly_errors():
         tree = lib.outline(lib.read_chunks(settings, doc_id=doc))
     if as_json:

@@ -19,19 +19,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from wtkb.cli import IndexOpt, ModelOpt, app, fail, friendly_errors, out
-from ingest.config import load_settings
 
 SHORT = {"unchanged": "same", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
          "new": "new", "removed": "removed"}
 
 
 def _doc_label(kb, doc_id: str) -> str:
-    from index.diff_kb import documents
+    from index import comparable_documents
 
-    m = documents(kb).get(doc_id)
+    m = comparable_documents(kb).get(doc_id)
     if m is None:
         return doc_id
-    return m.label + (f" ({m.edition})" if m.edition and m.edition not in m.label else "")
+    return m.edition_label
 
 
 def change_heading(change, old_label: str, new_label: str) -> str:
@@ -52,7 +51,8 @@ def change_heading(change, old_label: str, new_label: str) -> str:
 
 
 def _selected(alignment, only: str | None, chapter: str | None):
-    from index.diff import CHANGED, KINDS
+    from index import CHANGE_KINDS as KINDS
+    from index import CHANGED
 
     kinds = tuple(k.strip().lower() for k in (only or "").split(",") if k.strip()) or CHANGED
     bad = [k for k in kinds if k not in KINDS]
@@ -64,7 +64,7 @@ def _selected(alignment, only: str | None, chapter: str | None):
 # ---------------------------------------------------------------- terminal
 
 def _print(alignment, changes, old_label: str, new_label: str) -> None:
-    from index.diff import KINDS
+    from index import CHANGE_KINDS as KINDS
 
     table = Table(title=f"{old_label} \u2192 {new_label}")
     table.add_column("chapter")
@@ -96,7 +96,7 @@ def _rich_segment(seg) -> str:
 
 def to_markdown(alignment, changes, old_label: str, new_label: str) -> str:
     """The summary and the changes as Markdown: ~~deleted~~ and **inserted** words."""
-    from index.diff import KINDS
+    from index import CHANGE_KINDS as KINDS
     from wtkb.export import md_escape
 
     lines = [f"# What changed: {md_escape(old_label)} \u2192 {md_escape(new_label)}", "",
@@ -134,7 +134,7 @@ def to_docx(alignment, changes, old_label: str, new_label: str) -> bytes:
     from docx import Document
     from docx.shared import RGBColor
 
-    from index.diff import KINDS
+    from index import CHANGE_KINDS as KINDS
 
     doc = Document()
     doc.core_properties.title = f"What changed: {old_label} to {new_label}"
@@ -203,13 +203,13 @@ def diff(
 ):
     """What changed between two editions: a per-chapter summary and every change, citing both."""
     import index as lib
-    from index.diff_kb import DiffError, default_pair, edition_pairs, missing_editions
+    from index import DiffError, default_pair, edition_pairs, missing_editions
 
     if sum(bool(x) for x in (as_json, md, docx)) > 1:
         fail("choose one of --json, --md FILE and --docx FILE")
     if (old_id is None) != (new_id is None):
         fail("give both document ids (OLD_ID NEW_ID), or neither to use the editions declared in sources.toml")
-    settings = load_settings(index_dir=index_dir)
+    settings = lib.load_settings(index_dir=index_dir)
     with friendly_errors():
         kb = lib.load(settings, model=model)
         if old_id is None:
@@ -244,7 +244,7 @@ def diff(
 
 def print_change_answer(kb, question: str, as_json: bool, k: int = 5) -> bool:
     """Answer a question about change from the diff; False when it is not one or two editions are not indexed."""
-    from index.diff_kb import changes_about, is_change_question
+    from index import changes_about, is_change_question
 
     if not is_change_question(question):
         return False

@@ -1,7 +1,7 @@
 """The app's "What changed" view: two editions side by side, paragraph by paragraph.
 
 ``render(st, kb, add_excerpt=None)`` draws the view with the Streamlit module
-it is given and only the library API (``index.diff_kb``), so app.py wires it
+it is given and only the library API (``index``), so app.py wires it
 into its navigation with one call and tests drive it through AppTest.
 
 Security, as in app.py: corpus text is never rendered as HTML. Every piece of
@@ -16,7 +16,9 @@ import re
 import string
 from collections.abc import Callable
 
-from index.diff import CHANGED, KINDS, Change
+import index
+from index import CHANGE_KINDS as KINDS
+from index import CHANGED, Change
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 PAGE_SIZE = 25
@@ -59,7 +61,7 @@ def side_by_side(change: Change) -> tuple[str, str]:
 
 
 def doc_label(meta) -> str:
-    return meta.label + (f" ({meta.edition})" if meta.edition and meta.edition not in meta.label else "")
+    return meta.edition_label
 
 
 def change_label(change: Change, old_label: str, new_label: str) -> str:
@@ -73,7 +75,7 @@ def change_label(change: Change, old_label: str, new_label: str) -> str:
 
 
 def excerpt_from_change(change: Change, old_meta, new_meta) -> dict:
-    """An excerpt for the basket (the dict wtkb.export uses), citing both editions."""
+    """An excerpt for the basket (its stored form, ``index.Excerpt.to_dict()``), citing both editions."""
     side = change.new or change.old
     meta = new_meta if change.new else old_meta
     label = change_label(change, doc_label(old_meta), doc_label(new_meta))
@@ -81,24 +83,18 @@ def excerpt_from_change(change: Change, old_meta, new_meta) -> dict:
     after = "\n\n".join(p.text for p in change.new)
     text = "\n".join(x for x in (f"Before: {before}" if before else "", f"After: {after}" if after else "") if x)
     first = side[0]
-    return {
-        "chunk_id": f"diff:{old_meta.doc_id}>{new_meta.doc_id}:" + ",".join(p.chunk_id + "#" + p.label
-                                                                             for p in change.old + change.new),
-        "text": text, "label": label, "question": "", "highlights": [], "note": "",
-        "citation": {"doc_id": meta.doc_id, "title": meta.title, "edition": meta.edition, "kind": meta.kind,
-                     "official": meta.official, "chapter": first.chapter, "chapter_title": first.chapter_title,
-                     "section": first.section, "paragraphs": [p.label for p in side if p.label],
-                     "pages": list(first.pages), "url": meta.url, "covers": None, "label": label},
-    }
+    cit = index.Citation(doc_id=meta.doc_id, title=meta.title, edition=meta.edition, kind=meta.kind,
+                         official=meta.official, chapter=first.chapter, chapter_title=first.chapter_title,
+                         section=first.section, paragraphs=tuple(p.label for p in side if p.label),
+                         pages=tuple(first.pages), url=meta.url, label=label)
+    chunk_id = f"diff:{old_meta.doc_id}>{new_meta.doc_id}:" + ",".join(p.chunk_id + "#" + p.label
+                                                                        for p in change.old + change.new)
+    return index.Excerpt(chunk_id, text, label, cit).to_dict()
 
 
 def _fetch_message(st, kb) -> None:
     """Fewer than two editions: say, in plain words, which documents to fetch."""
-    from index.diff_kb import missing_editions
-    from ingest import load_sources
-
-    sources = load_sources(kb.settings.sources_file)
-    names = [f"{sources.get(d, {}).get('short_title') or d} ({d})" for d in missing_editions(kb)]
+    names = index.editions_to_fetch(kb)
     st.info("To see what changed between editions, wtkb needs two editions of the same document in its index. "
             + (f"It is missing {escape_md(' and '.join(names))}. " if names else "")
             + "Run `wtkb fetch` (it needs the internet) and then `wtkb build`, or put both editions in the "
@@ -107,10 +103,10 @@ def _fetch_message(st, kb) -> None:
 
 def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
     """Draw the "What changed" view for a loaded ``index.KnowledgeBase``."""
-    from index.diff_kb import DiffError, default_pair, diff_documents, documents
+    from index import DiffError, comparable_documents, default_pair, diff_documents
 
     st.header("What changed")
-    docs = documents(kb)
+    docs = comparable_documents(kb)
     if len(docs) < 2:
         _fetch_message(st, kb)
         return

@@ -1,14 +1,11 @@
 """Export a basket of excerpts as Markdown or Word, with full citations.
 
-Plain functions over a list of excerpt dicts, so the app stays a thin UI and
-the exports can be tested without Streamlit. An excerpt dict holds::
-
-    {"chunk_id": str, "text": str, "label": str, "citation": {...index.citation()...},
-     "question": str, "highlights": [str, ...], "note": str}
-
-``excerpt_from_chunk`` makes one from an index chunk. Every excerpt carries its
-citation label in the one format used everywhere (``index.label``), and each
-export ends with a numbered reference list; excerpts point to it with [n].
+Plain functions over a list of excerpts, so the app stays a thin UI and the
+exports can be tested without Streamlit. The basket keeps each excerpt in its
+stored form (a dict: ``index.Excerpt.to_dict()``); the exports read them as
+``index.Excerpt`` records, whose citation carries the label, status and link
+wording chosen once in the library (``index.Citation``). Each export ends with
+a numbered reference list; excerpts point to it with [n].
 """
 
 from __future__ import annotations
@@ -18,95 +15,43 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 
+import index
+
 NOTICE = ("These excerpts point to the guidance; they do not replace local safeguarding procedures or "
           "professional judgement. If a child is in immediate danger, call 999.")
-UNOFFICIAL = "Unofficial study note written by the wtkb authors, not the statutory guidance"
+UNOFFICIAL = index.NOTE_STATUS
 DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
+safe_url = index.safe_url
 
 
 # ------------------------------------------------------------------ building excerpts
 
 def excerpt_from_chunk(chunk, question: str = "", highlights: Iterable[str] = (), note: str = "") -> dict:
-    """An excerpt dict for a chunk of the index (``ingest.records.Chunk``)."""
-    from index.cite import citation
-
-    cit = citation(chunk)
-    return {
-        "chunk_id": chunk.chunk_id,
-        "text": chunk.text,
-        "label": cit["label"],
-        "citation": cit,
-        "question": question or "",
-        "highlights": [h for h in highlights if h],
-        "note": note or "",
-    }
+    """The stored form of an excerpt of an index chunk, as the basket keeps it."""
+    return index.Excerpt.from_chunk(chunk, question, highlights, note).to_dict()
 
 
-def _cit(ex: dict) -> dict:
-    c = ex.get("citation")
-    return c if isinstance(c, dict) else {}
+def _typed(excerpts: Sequence[dict | index.Excerpt]) -> list[index.Excerpt]:
+    return [ex if isinstance(ex, index.Excerpt) else index.Excerpt.from_dict(ex) for ex in excerpts]
 
 
-def _label(ex: dict) -> str:
-    return str(ex.get("label") or _cit(ex).get("label") or ex.get("chunk_id") or "Untitled excerpt")
-
-
-def is_official(ex: dict) -> bool:
-    return bool(_cit(ex).get("official"))
-
-
-def is_note(ex: dict) -> bool:
-    return _cit(ex).get("kind") == "notes"
-
-
-def heading(ex: dict) -> str:
-    """A short heading for an excerpt: its section's title, else its chapter's, else the document's.
-    The full citation is given once under the passage and in the reference list."""
-    cit = _cit(ex)
-    section = str(cit.get("section") or "").split(" > ")[-1].strip()
-    return section or str(cit.get("chapter_title") or "").strip() or str(cit.get("title") or _label(ex))
-
-
-def safe_url(url: object) -> str:
-    """The URL when it is a plain http(s) link, else "" (no javascript:, data: and the like)."""
-    s = str(url or "").strip()
-    return s if re.match(r"^https?://[^\s<>\"'`]+$", s, re.I) else ""
+def heading(ex: dict | index.Excerpt) -> str:
+    """A short heading for an excerpt (``Excerpt.heading``)."""
+    return _typed([ex])[0].heading
 
 
 # ------------------------------------------------------------------ references
 
-def reference_text(cit: dict, label: str = "") -> str:
-    """One reference-list entry: the citation label, then the title, edition,
-    status (official or our unofficial note) and the link."""
-    label = label or str(cit.get("label") or "")
-    parts = [label]
-    title = str(cit.get("title") or "")
-    if title and title not in label:
-        parts.append(title + (f" ({cit['edition']})" if cit.get("edition") else ""))
-    elif cit.get("edition") and str(cit["edition"]) not in label:
-        parts.append(f"Edition {cit['edition']}")
-    if cit.get("kind") == "notes":
-        parts.append(UNOFFICIAL + "; check the official chapter it covers")
-    elif cit.get("official"):
-        parts.append("Official text")
-    else:
-        parts.append("Unofficial source")
-    url = safe_url(cit.get("url"))
-    if url:
-        parts.append(url)
-    return ". ".join(p.rstrip(".") for p in parts if p) + "."
-
-
-def references(excerpts: Sequence[dict]) -> tuple[list[str], list[int]]:
+def references(excerpts: Sequence[dict | index.Excerpt]) -> tuple[list[str], list[int]]:
     """The reference list (unique by citation label and link, in first-use
     order) and, for each excerpt, its 1-based number in that list."""
     refs: list[str] = []
     seen: dict[tuple[str, str], int] = {}
     numbers: list[int] = []
-    for ex in excerpts:
-        key = (_label(ex), safe_url(_cit(ex).get("url")))
+    for ex in _typed(excerpts):
+        key = (ex.label, safe_url(ex.citation.url))
         if key not in seen:
-            refs.append(reference_text(_cit(ex), _label(ex)))
+            refs.append(ex.citation.reference(ex.label))
             seen[key] = len(refs)
         numbers.append(seen[key])
     return refs, numbers
@@ -164,29 +109,25 @@ def _md_reference(ref: str) -> str:
     return (md_escape(ref[:m.start()]).rstrip() + f" <{url}>.").lstrip()
 
 
-def _status(ex: dict) -> str:
-    return "Official text" if is_official(ex) else (UNOFFICIAL if is_note(ex) else "Unofficial source")
-
-
-def to_markdown(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
+def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
     """The basket as a Markdown document: each excerpt under its section title, the passage with
     the matched sentences in bold, its citation once, the trainer's note, then the reference list."""
     now = now or time.strftime("%Y-%m-%d %H:%M")
+    excerpts = _typed(excerpts)
     refs, numbers = references(excerpts)
     out = [f"# {md_escape(title) or DEFAULT_TITLE}", "",
            f"Exported from wtkb on {now}. {NOTICE}", ""]
     if not excerpts:
         out += ["No excerpts were selected.", ""]
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
-        cit = _cit(ex)
-        out += [f"## {i}. {md_escape(heading(ex))}", ""]
-        out += [f"*{_status(ex)}.*", ""]
-        if ex.get("question"):
-            out += [f"Found for the question: \u201c{md_escape(ex['question'])}\u201d", ""]
-        out += [_quote(str(ex.get("text", "")), [h for h in ex.get("highlights") or [] if h]), ""]
-        url = safe_url(cit.get("url"))
-        out += [f"Citation: {md_escape(_label(ex))} [{n}]" + (f" <{url}>" if url else ""), ""]
-        note = str(ex.get("note") or "").strip()
+        out += [f"## {i}. {md_escape(ex.heading)}", ""]
+        out += [f"*{ex.citation.status}.*", ""]
+        if ex.question:
+            out += [f"Found for the question: \u201c{md_escape(ex.question)}\u201d", ""]
+        out += [_quote(ex.text, ex.highlights), ""]
+        url = safe_url(ex.citation.url)
+        out += [f"Citation: {md_escape(ex.label)} [{n}]" + (f" <{url}>" if url else ""), ""]
+        note = ex.note.strip()
         if note:
             out += ["**Trainer's note:**", "", md_escape(note), ""]
     out += ["## References", ""]
@@ -251,13 +192,14 @@ def _text_with_links(paragraph, text: str) -> None:
         paragraph.add_run(text[pos:])
 
 
-def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
+def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
     """The basket as an A4 Word document (python-docx); the same content as ``to_markdown``, with
     the sources as clickable links."""
     from docx import Document
     from docx.shared import Pt, RGBColor
 
     now = now or time.strftime("%Y-%m-%d %H:%M")
+    excerpts = _typed(excerpts)
     refs, numbers = references(excerpts)
     doc = Document()
     _a4(doc)
@@ -269,15 +211,15 @@ def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | Non
     if not excerpts:
         doc.add_paragraph("No excerpts were selected.")
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
-        cit = _cit(ex)
-        doc.add_heading(f"{i}. {heading(ex)}", level=2)
-        run = doc.add_paragraph().add_run(_status(ex) + ".")
+        doc.add_heading(f"{i}. {ex.heading}", level=2)
+        run = doc.add_paragraph().add_run(ex.citation.status + ".")
         run.italic = True
-        run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20) if is_official(ex) else RGBColor(0x6A, 0x1B, 0x9A)
-        if ex.get("question"):
-            doc.add_paragraph(f"Found for the question: \u201c{ex['question']}\u201d")
-        highlights = [h for h in ex.get("highlights") or [] if h]
-        for block in str(ex.get("text", "")).split("\n"):
+        official = ex.citation.provenance == index.OFFICIAL
+        run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20) if official else RGBColor(0x6A, 0x1B, 0x9A)
+        if ex.question:
+            doc.add_paragraph(f"Found for the question: \u201c{ex.question}\u201d")
+        highlights = ex.highlights
+        for block in ex.text.split("\n"):
             if not block.strip():
                 continue
             para = doc.add_paragraph(style="Quote")
@@ -286,12 +228,12 @@ def to_docx(excerpts: Sequence[dict], title: str = DEFAULT_TITLE, now: str | Non
                 r.bold = marked
         c = doc.add_paragraph()
         c.add_run("Citation: ").bold = True
-        c.add_run(f"{_label(ex)} [{n}]")
-        url = safe_url(cit.get("url"))
+        c.add_run(f"{ex.label} [{n}]")
+        url = safe_url(ex.citation.url)
         if url:
             c.add_run(" ")
             _hyperlink(c, url, "open the source")
-        note = str(ex.get("note") or "").strip()
+        note = ex.note.strip()
         if note:
             np_ = doc.add_paragraph()
             np_.add_run("Trainer's note: ").bold = True

@@ -6,8 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 import index
-from index.browse import page_range, para_range
-from ingest.chunk import chapter_label
 
 from . import passages
 from .text import escape_md
@@ -18,7 +16,8 @@ def section_name(section) -> str:
 
 
 def _where(node) -> str:
-    bits = [para_range(getattr(node, "para_first", None), getattr(node, "para_last", None)), page_range(node.pages)]
+    bits = [index.para_range(getattr(node, "para_first", None), getattr(node, "para_last", None)),
+            index.page_range(node.pages)]
     return " · ".join(b for b in bits if b)
 
 
@@ -36,7 +35,7 @@ def view(kb) -> None:
         st.error("Nothing to browse yet: the index could not be opened (see What is indexed).",
                  icon=":material/error:")
         return
-    docs = {d["doc_id"]: d.get("title") or d["doc_id"] for d in kb.documents()}
+    docs = {d.doc_id: d.name for d in index.info(kb=kb).sources}
     if not docs:
         st.info("The index holds no documents.")
         return
@@ -61,8 +60,8 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
         st.caption("This document has no passages in the index.")
         return
     for ci, chapter in enumerate(tree):
-        name = chapter_label(chapter.number, chapter.title)
-        where = page_range(chapter.pages)
+        name = index.chapter_label(chapter.number, chapter.title)
+        where = index.page_range(chapter.pages)
         with st.expander(escape_md(name + (f" · {where}" if where else "")), expanded=expanded and len(tree) <= 3):
             for si, section in enumerate(chapter.sections):
                 n = len(section.chunk_ids)
@@ -74,7 +73,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
 
 
 def reader(kb, chapter, section, by_id: dict) -> None:
-    name = chapter_label(chapter.number, chapter.title)
+    name = index.chapter_label(chapter.number, chapter.title)
     st.header(escape_md(section.title or name), anchor=False)
     where = _where(section)
     st.caption(escape_md(name + (" > " + " > ".join(section.path) if section.path else "")

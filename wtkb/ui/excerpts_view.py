@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import index
 from wtkb import export
 
 from . import basket, passages
@@ -24,12 +25,11 @@ def view() -> None:
                "export. Excerpts and notes are kept in this browser only, and survive a reload.")
     for i, ex in enumerate(items):
         cid = ex["chunk_id"]
-        cit = ex.get("citation") or {}
+        record = index.Excerpt.from_dict(ex)
         # Keys come from the chunk id, never the position: removing one must not shift the others' widgets.
         with st.container(border=True, key=f"excerpt-{cid}"):
-            st.header(f"{i + 1}\\. {escape_md(export.heading(ex))}", anchor=False)
-            passages.citation_line(ex["label"], bool(cit.get("official")), str(cit.get("kind") or ""),
-                                   f"excerpt-{cid}")
+            st.header(f"{i + 1}\\. {escape_md(record.heading)}", anchor=False)
+            passages.citation_line(ex["label"], record.citation, f"excerpt-{cid}")
             if ex.get("question"):
                 st.caption("Found for: " + escape_md(ex["question"]))
             st.markdown(highlighted_md(ex["text"], ex.get("highlights") or []))

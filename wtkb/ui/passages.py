@@ -17,19 +17,20 @@ from .browser import copy_button
 from .text import escape_md, highlighted_md, safe_url
 
 
-def status_badge(official: bool, kind: str) -> None:
-    if official:
-        st.badge("Official", icon=":material/verified:", color="green")
-    elif kind == "notes":
-        st.badge("Unofficial study note", icon=":material/edit_note:", color="violet")
-    else:
-        st.badge("Unofficial", icon=":material/info:", color="orange")
+# The look of each provenance badge; its words come from the library (index.Citation.badge).
+BADGE_LOOK = {index.OFFICIAL: (":material/verified:", "green"), index.NOTE: (":material/edit_note:", "violet"),
+              index.UNOFFICIAL: (":material/info:", "orange")}
 
 
-def citation_line(label: str, official: bool, kind: str, key: str) -> None:
+def status_badge(citation: index.Citation) -> None:
+    icon, color = BADGE_LOOK[citation.provenance]
+    st.badge(citation.badge, icon=icon, color=color)
+
+
+def citation_line(label: str, citation: index.Citation, key: str) -> None:
     """One badge and a visible copy button, then "Cite as: …" (the one citation line)."""
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        status_badge(official, kind)
+        status_badge(citation)
         copy_button(label, key=f"copy::{key}", label="Copy citation", aria=f"Copy citation: {label}")
     st.caption("Cite as: " + escape_md(label))
 
@@ -38,29 +39,21 @@ def terms_text(terms) -> str:
     return "; ".join(f"{t.abbr}: {t.expansion}" + (f" ({t.meaning})" if t.meaning else "") for t in terms)
 
 
-def source_link(chunk) -> None:
-    url = safe_url(index.source_url(chunk))
-    if not url:
-        return
-    if chunk.meta.kind == "notes":
-        text = "Official chapter's source"
-    elif chunk.pages and "#page=" in url:
-        text = f"Source, page {chunk.pages[0]}"
-    else:
-        text = "Open the source"
-    st.link_button(text, url, icon=":material/open_in_new:")
+def source_link(citation: index.Citation) -> None:
+    if citation.link_text:
+        st.link_button(citation.link_text, safe_url(citation.url), icon=":material/open_in_new:")
 
 
 def card(kb, chunk, key: str, title: str | None = None, matched: list[str] | None = None, question: str = "",
          similarity: float | None = None, anchor: str | None = None) -> None:
     """A passage with its citation and actions; ``key`` must be unique on the page."""
     m = chunk.meta
-    label = index.label(chunk)
+    cit = index.Citation.of(chunk)
     matched = matched or []
     with st.container(border=True, key=key):
         if title:
             st.subheader(title, anchor=anchor or False)
-        citation_line(label, m.official, m.kind, key)
+        citation_line(cit.label, cit, key)
         st.markdown(highlighted_md(chunk.text, matched))
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             if basket.contains(chunk.chunk_id):
@@ -69,7 +62,7 @@ def card(kb, chunk, key: str, title: str | None = None, matched: list[str] | Non
             else:
                 st.button("Add to excerpts", key=f"add::{key}::{chunk.chunk_id}", icon=":material/bookmark_add:",
                           on_click=basket.add, args=(export.excerpt_from_chunk(chunk, question, matched),))
-            source_link(chunk)
+            source_link(cit)
             with st.popover("Details", icon=":material/info:"):
                 bits = [f"Kind: {m.kind}"]
                 if m.edition:
