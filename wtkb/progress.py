@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-Update = Callable[[str, int, "int | None"], None]
+Update = Callable[[str, int, int | None], None]  # (stage, done, total)
 
 
 def wanted(console: Console) -> bool:

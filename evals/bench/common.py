@@ -13,6 +13,7 @@ from pathlib import Path
 
 from index import PROJECT_ROOT, Settings, load_settings
 from index.evaluation.machine import loadavg
+from wtkb.progress import Update  # the shells' progress callback: update(stage, done, total)
 
 DIM = 384
 NOTES_DIR = PROJECT_ROOT / "corpus" / "notes"
@@ -66,13 +67,6 @@ QUESTIONS = [
     "What support is there for disabled children and their families?",
 ]
 COLD_QUESTION = "What is a LADO?"
-
-Update = Callable[[str, int, int | None], None]  # progress: (stage, done, total)
-
-
-def no_progress(stage: str, done: int, total: int | None) -> None:
-    """The progress callback used when nobody is watching (tests, --render)."""
-
 
 def stepper(update: Update, stage: str, total: int) -> Callable[[], None]:
     """A callable that moves ``stage`` on by one step each time it is called;
