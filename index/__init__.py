@@ -56,11 +56,14 @@ __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "Chap
            "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
            "staleness"]
 
-# --- Building blocks the benchmarks time one by one (evals/bench). Their modules
+# --- Building blocks the benchmarks time one by one (evals/bench, evals/diff_eval). Their modules
 # are already imported by the names above, so they add nothing to `import index`
 # but onnx_encoder (about a millisecond: it imports onnxruntime only when run).
+from ingest import ingest_file  # noqa: E402
 from ingest.config import PROJECT_ROOT  # noqa: E402
 from .build import ingest_corpus  # noqa: E402
+from .diff import KINDS as CHANGE_KINDS  # noqa: E402
+from .diff import paragraphs_from_chunks  # noqa: E402
 from .keyword import KeywordIndex  # noqa: E402
 from .onnx_encoder import export as export_onnx_encoder  # noqa: E402
 from .retrieve import PreparedQuery, prepare_query  # noqa: E402
@@ -70,7 +73,7 @@ from .vectors import load as load_vector_index  # noqa: E402
 from .vectors import save as save_vector_index  # noqa: E402
 from .vectors import search as search_vector_index  # noqa: E402
 
-__all__ += ["KeywordIndex", "PROJECT_ROOT", "PreparedQuery", "build_vector_index", "export_onnx_encoder",
-            "ingest_corpus", "load_vector_index", "prepare_query", "read_manifest", "save_vector_index",
-            "search_vector_index"]
+__all__ += ["CHANGE_KINDS", "KeywordIndex", "PROJECT_ROOT", "PreparedQuery", "build_vector_index",
+            "export_onnx_encoder", "ingest_corpus", "ingest_file", "load_vector_index", "paragraphs_from_chunks",
+            "prepare_query", "read_manifest", "save_vector_index", "search_vector_index"]
 # --- end of the benchmark names
