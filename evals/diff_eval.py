@@ -15,15 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from ingest.config import PROJECT_ROOT, Settings, load_settings
+import index
+from index import PROJECT_ROOT, Settings, load_settings
+from index.evaluation.machine import loadavg, machine, median
 
 SWEEP_MATCH = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 SWEEP_WEIGHT = (0.3, 0.5, 0.7)
@@ -33,12 +33,10 @@ SWEEP_SPLIT = (0.7, 0.75, 0.8, 0.85, 0.9)
 def score(changes, key) -> dict[str, dict[str, float]]:
     """Precision and recall of each class: a change counts when its kind and the
     paragraph labels on both sides equal a key entry exactly."""
-    from index.diff import KINDS
-
     pred = Counter((c.kind, tuple(p.label for p in c.old), tuple(p.label for p in c.new)) for c in changes)
     gold = Counter(tuple(k) for k in key)
     out = {}
-    for kind in KINDS:
+    for kind in index.CHANGE_KINDS:
         p = {x: n for x, n in pred.items() if x[0] == kind}
         g = {x: n for x, n in gold.items() if x[0] == kind}
         hit = sum(min(n, g.get(x, 0)) for x, n in p.items())
@@ -74,40 +72,34 @@ class MemoEncoder:
 def prepare(folder: Path, scale: tuple[int, int, int], seed: int, embedder, settings: Settings) -> dict:
     """Write one pair of editions and recover their paragraphs from the chunks ingestion makes."""
     from evals.editions import write_editions
-    from index.diff import paragraphs_from_chunks
-    from ingest import ingest_file
 
     info = write_editions(folder, *scale, seed=seed, stem=f"edition-{seed}")
     count = embedder.token_counter()
-    old = ingest_file(info["old"], {}, settings.max_tokens, count)
-    new = ingest_file(info["new"], {}, settings.max_tokens, count)
-    info["old_paras"] = paragraphs_from_chunks(old.chunks)
-    info["new_paras"] = paragraphs_from_chunks(new.chunks)
+    old = index.ingest_file(info["old"], {}, settings.max_tokens, count)
+    new = index.ingest_file(info["new"], {}, settings.max_tokens, count)
+    info["old_paras"] = index.paragraphs_from_chunks(old.chunks)
+    info["new_paras"] = index.paragraphs_from_chunks(new.chunks)
     info["chunks"] = (len(old.chunks), len(new.chunks))
     return info
 
 
 def timed(info: dict, embedder, settings: Settings, repeats: int = 3) -> tuple[list[float], object]:
     """Alignment time with the real encoder (no memo), median of ``repeats`` runs."""
-    from index.diff import align
-
     times, result = [], None
     for _ in range(repeats):
         t = time.perf_counter()
-        result = align(info["old_paras"], info["new_paras"], embedder.encode, settings)
+        result = index.align(info["old_paras"], info["new_paras"], embedder.encode, settings)
         times.append(time.perf_counter() - t)
     return times, result
 
 
 def sweep(pairs: list[dict], encoder, base: Settings) -> list[dict]:
-    from index.diff import align
-
     rows = []
     grid = [dict(diff_match_min=m, diff_cosine_weight=w) for m in SWEEP_MATCH for w in SWEEP_WEIGHT]
     grid += [dict(diff_split_min=s) for s in SWEEP_SPLIT]
     for change in grid:
         s = base.replace(**change)
-        results = [score(align(p["old_paras"], p["new_paras"], encoder, s).changes, p["key"]) for p in pairs]
+        results = [score(index.align(p["old_paras"], p["new_paras"], encoder, s).changes, p["key"]) for p in pairs]
         rows.append({"settings": change, "worst": min(worst(r) for r in results)})
     return rows
 
@@ -116,12 +108,17 @@ def _load(values) -> str:
     return "/".join(f"{v:.1f}" for v in values)
 
 
+def _machine_line(m: dict) -> str:
+    """The shared machine record (index.evaluation.machine) as one readable phrase."""
+    return f"{m['nproc']} CPUs ({m['cpu_model']}), {m['mem_gib']} GiB RAM, {m['os']}, Python {m['python']}"
+
+
 def report_md(data: dict) -> str:
     s = data["settings"]
     lines = [
         "# Edition alignment: precision and recall against known edits", "",
         f"Command: `{data['command']}` (also `make bench-diff`, run by `make bench`).  ",
-        f"Run {data['when']} on {data['machine']}.", "",
+        f"Run {data['when']} on {_machine_line(data['machine'])}.", "",
         f"Fixture: {data['pairs']} generated pairs of editions (seeds {data['seeds']}), "
         f"{data['paragraphs'][0]} and {data['paragraphs'][1]} paragraphs in the first pair; renumbered throughout, "
         "a new section, light and heavy rewordings, one paragraph moved to another chapter, one deleted, one split. "
@@ -157,13 +154,10 @@ def report_md(data: dict) -> str:
 
 def _encoder(settings: Settings, tmp: Path):
     """The encoder `wtkb diff` uses: the ONNX export a build makes, else sentence-transformers."""
-    from index.embed import Embedder
-    from index.onnx_encoder import export
-
-    plain = Embedder(settings.model, settings.embed_batch_size)
-    if settings.onnx_query_encoder and export(plain.sentence_transformer(), Path(plain.spec.location),
-                                              tmp / "encoder.onnx"):
-        return Embedder(settings.model, settings.embed_batch_size, onnx_path=tmp / "encoder.onnx",
+    plain = index.Embedder(settings.model, settings.embed_batch_size)
+    if settings.onnx_query_encoder and index.export_onnx_encoder(plain.sentence_transformer(),
+                                                                 Path(plain.spec.location), tmp / "encoder.onnx"):
+        return index.Embedder(settings.model, settings.embed_batch_size, onnx_path=tmp / "encoder.onnx",
                         dim=plain.dim), "onnxruntime"
     return plain, "sentence-transformers"
 
@@ -176,42 +170,40 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sweep", action="store_true", help="skip the threshold sweep")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from index.diff import align
-
     settings = load_settings()
     scale = tuple(int(x) for x in args.scale.split(","))
     seeds = [int(x) for x in args.seeds.split(",")]
-    load_before = os.getloadavg()
+    load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="wtkb-diff-eval-") as tmp:
         embedder, backend = _encoder(settings, Path(tmp))
         embedder.encode(["warm up"])  # model loading is not alignment time
         pairs = [prepare(Path(tmp), scale, seed, embedder, settings) for seed in seeds]
         times, first = timed(pairs[0], embedder, settings)
         t = time.perf_counter()
-        align(pairs[0]["old_paras"], pairs[0]["new_paras"], None, settings)
+        index.align(pairs[0]["old_paras"], pairs[0]["new_paras"], None, settings)
         no_model = time.perf_counter() - t
         t = time.perf_counter()
         embedder.encode([p.text for p in pairs[0]["old_paras"] + pairs[0]["new_paras"]])
         encode_all = time.perf_counter() - t
     encoder = MemoEncoder(embedder)
-    results = [score(align(p["old_paras"], p["new_paras"], encoder, settings).changes, p["key"]) for p in pairs]
+    results = [score(index.align(p["old_paras"], p["new_paras"], encoder, settings).changes, p["key"]) for p in pairs]
     total = {k: {f: sum(r[k][f] for r in results) for f in ("gold", "predicted", "correct")}
              for k in results[0]}
     for v in total.values():
         v["precision"] = v["correct"] / v["predicted"] if v["predicted"] else 1.0
         v["recall"] = v["correct"] / v["gold"] if v["gold"] else 1.0
     counting = MemoEncoder(embedder)
-    align(pairs[0]["old_paras"], pairs[0]["new_paras"], counting, settings)
+    index.align(pairs[0]["old_paras"], pairs[0]["new_paras"], counting, settings)
     data = {
         "command": "python -m evals.diff_eval" + (" " + " ".join(argv or sys.argv[1:])).rstrip(),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "pairs": len(pairs), "seeds": seeds,
         "paragraphs": (len(pairs[0]["old_paras"]), len(pairs[0]["new_paras"])),
         "scores": total, "worst": worst(total),
-        "timing": {"runs_s": [round(x, 3) for x in times], "median_s": statistics.median(times),
+        "timing": {"runs_s": [round(x, 3) for x in times], "median_s": median(times),
                    "encoded": counting.calls, "encode_all_s": encode_all, "no_model_s": no_model,
-                   "backend": backend, "load_before": load_before, "load_after": os.getloadavg()},
+                   "backend": backend, "load_before": load_before, "load_after": loadavg()},
         "settings": {f: getattr(settings, f) for f in settings.__dataclass_fields__ if f.startswith("diff_")},
         "sweep": [] if args.no_sweep else sweep(pairs, encoder, settings),
         "first_counts": first.counts(),

@@ -135,3 +135,24 @@ __all__ += ["CHANGED", "CHANGE_KINDS", "Citation", "DocMeta", "Excerpt", "Glossa
             "NOTE", "NOTE_STATUS", "OFFICIAL", "UNOFFICIAL", "SettingsError", "SourceEntry", "chapter_label", "comparable_documents",
             "default_pair", "editions_to_fetch", "fetch", "get_glossary", "info", "is_change_question", "live_version",
             "missing_editions", "page_range", "para_range", "provenance", "safe_url", "warm"]
+
+# --- Building blocks the benchmarks time one by one (evals/bench, evals/diff_eval). Their modules
+# are already imported by the names above, so they add nothing to `import index`
+# but onnx_encoder (about a millisecond: it imports onnxruntime only when run).
+from ingest import ingest_file  # noqa: E402
+from ingest.config import PROJECT_ROOT  # noqa: E402
+from .build import ingest_corpus  # noqa: E402
+from .diff import paragraphs_from_chunks  # noqa: E402
+from .keyword import KeywordIndex  # noqa: E402
+from .onnx_encoder import export as export_onnx_encoder  # noqa: E402
+from .retrieve import prepare_query  # noqa: E402
+from .store import read_manifest  # noqa: E402
+from .vectors import build as build_vector_index  # noqa: E402
+from .vectors import load as load_vector_index  # noqa: E402
+from .vectors import save as save_vector_index  # noqa: E402
+from .vectors import search as search_vector_index  # noqa: E402
+
+__all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
+            "export_onnx_encoder", "ingest_corpus", "ingest_file", "load_vector_index", "paragraphs_from_chunks",
+            "prepare_query", "read_manifest", "save_vector_index", "search_vector_index"]
+# --- end of the benchmark names

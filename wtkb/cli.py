@@ -19,8 +19,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
+
+from wtkb.progress import rich_progress
 
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -112,8 +114,7 @@ def friendly_errors():
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False, disable=not err.is_terminal and not os.environ.get("WTKB_PROGRESS"))
+    return rich_progress(err)
 
 
 IndexOpt = Annotated[Optional[str], typer.Option("--index", help="Index folder (default: var/index).")]
