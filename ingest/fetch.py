@@ -38,26 +38,19 @@ reported as ``"unchanged"`` and the file is left alone.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import http.client
-import ipaddress
 import json
 import os
-import socket
-import ssl
-import threading
 import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from .deadline import Deadline
-from .deadline import handlers as deadline_handlers
-from .provenance import ID_RE as PROVENANCE_ID_RE
+from .download import (CHUNK, FORMATS, ID_RE, LOOPBACK_ENV, USER_AGENT, BadContent, Fail, HTTPStatus, NotModified,  # noqa: F401
+                       Progress, Refused, check_url, failure_reason, mb, open_url)  # LOOPBACK_ENV, ID_RE: re-exported
 from .provenance import LOCK_NAME, load_sources, read_lock
 from .records import file_sha256
 
@@ -65,20 +58,6 @@ try:  # only for friendlier paths in messages
     from ingest.config import PROJECT_ROOT
 except Exception:  # noqa: BLE001
     PROJECT_ROOT = Path.cwd()
-
-ID_RE = PROVENANCE_ID_RE  # one id rule for fetch, load and the index (ingest/provenance.py)
-LOOPBACK_ENV = "WTKB_FETCH_ALLOW_LOOPBACK_HTTP"
-MAX_REDIRECTS = 5
-CHUNK = 64 * 1024
-USER_AGENT = "wtkb-fetch/0.1 (Python urllib; downloads official guidance listed in corpus/sources.toml)"
-FORMATS = {
-    "pdf": ("application/pdf", "application/octet-stream"),
-    "html": ("text/html",),
-}
-REDIRECT_CODES = {301, 302, 303, 307, 308}
-
-Progress = Callable[[str, int, "int | None"], None]
-
 
 @dataclass
 class FetchResult:
@@ -90,45 +69,9 @@ class FetchResult:
     sha256: str = ""
 
 
-class _Fail(Exception):
-    """A download problem whose message is already one line for the user."""
-
-
-class _Refused(_Fail):
-    """A URL or redirect that the safety rules do not allow."""
-
-
-class _HTTPStatus(_Fail):
-    """The server answered with an error status."""
-
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.code = code
-
-
-class _BadContent(_Fail):
-    """The server answered, but not with a file we can use (type, size, not a PDF)."""
-
-
-class _Unreachable(_Fail):
-    """The host could not be reached at all (DNS, refused, connect timeout)."""
-
-
 class _DiskError(Exception):
     """Writing the downloaded file failed (full disk, permissions, ...)."""
 
-
-class _NotModified(Exception):
-    def __init__(self, final_url: str):
-        super().__init__(final_url)
-        self.final_url = final_url
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Hand every 3xx back to us so each hop can be checked."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
-        return None
 
 
 # ---------------------------------------------------------------- helpers
@@ -141,177 +84,6 @@ def _display(path: Path) -> str:
         except ValueError:
             continue
     return str(path)
-
-
-def _seconds(s: float) -> str:
-    return f"{s:g} s"
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(url: str, allowed: set[str]) -> urllib.parse.SplitResult:
-    """Refuse anything but https (or loopback http when allowed) to an allowed host."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise _Refused(f"refusing {url!r}: not a valid URL") from None
-    scheme = parts.scheme.lower()
-    if not host:
-        raise _Refused(f"refusing {url!r}: no host name in the URL")
-    if parts.username or parts.password:
-        raise _Refused(f"refusing {url}: URLs with a user name or password are not allowed")
-    if scheme == "http":
-        if not _is_loopback(host):
-            raise _Refused(f"refusing {url}: only https:// downloads are allowed")
-        if os.environ.get(LOOPBACK_ENV) != "1":
-            raise _Refused(f"refusing {url}: plain http:// is only allowed to a loopback address "
-                           f"with {LOOPBACK_ENV}=1 (meant for tests); use https://")
-    elif scheme != "https":
-        raise _Refused(f"refusing {url}: only https:// downloads are allowed, not {scheme or 'no scheme'}")
-    if host not in allowed:
-        raise _Refused(f"refusing {url}: host {host} is not an allowed download host "
-                       f"({', '.join(sorted(allowed)) or 'none'}); add it to the entry's allowed_hosts "
-                       "in corpus/sources.toml only if you trust it")
-    return parts
-
-
-def _via_proxy(scheme: str, host: str) -> bool:
-    """Whether urllib will send this request through a proxy (which then does the lookup)."""
-    if _is_loopback(host):
-        return False
-    try:
-        return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
-    except Exception:  # noqa: BLE001 - odd proxy settings: let urllib decide
-        return True
-
-
-def _resolve(host: str, port: int, timeout: float) -> None:
-    """Look the host up with a time limit (getaddrinfo itself has none), so an
-    offline machine fails in seconds instead of waiting on the resolver."""
-    if _is_loopback(host):
-        return
-    box: dict = {}
-
-    def run():
-        try:
-            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as e:
-            box["error"] = e
-
-    t = threading.Thread(target=run, name=f"wtkb-resolve-{host}", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise _Unreachable(f"could not look up {host} (no answer after {_seconds(timeout)})")
-    if "error" in box:
-        raise _Unreachable(f"could not find the server {host}; no network or DNS")
-
-
-def _reason(e: BaseException, host: str, port: int | None, timeout: float) -> tuple[str, bool]:
-    """A short reason for a network error, and whether the host is unreachable
-    (so later documents on the same host need not wait for it again)."""
-    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
-        inner = e.reason
-        if isinstance(inner, (socket.timeout, TimeoutError)):
-            # urllib wraps only errors from connecting and sending the request:
-            # a timeout here means the server could not be reached at all.
-            return f"timed out after {_seconds(timeout)} connecting to {host}", True
-        if isinstance(inner, BaseException):
-            return _reason(inner, host, port, timeout)
-        return f"{inner}", False
-    where = f"{host}:{port}" if port else host
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return f"timed out after {_seconds(timeout)}", False
-    if isinstance(e, socket.gaierror):
-        return f"could not find the server {host}; no network or DNS", True
-    if isinstance(e, ConnectionRefusedError):
-        return f"connection refused by {where}", True
-    if isinstance(e, ssl.SSLCertVerificationError):
-        return f"the TLS certificate of {host} could not be verified ({e.verify_message})", False
-    if isinstance(e, ssl.SSLError):
-        return f"TLS error talking to {host} ({e.reason or type(e).__name__})", False
-    if isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
-        return f"the connection to {where} was dropped", False
-    if isinstance(e, http.client.IncompleteRead):
-        return "the server closed the connection before the whole file arrived", False
-    if isinstance(e, http.client.HTTPException):
-        return f"the server sent a malformed response ({type(e).__name__})", False
-    if isinstance(e, OSError):
-        unreachable = e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN)
-        return f"network error ({e.strerror or type(e).__name__})", unreachable
-    return f"{type(e).__name__}", False
-
-
-def _opener(host: str, deadline: Deadline | None = None) -> urllib.request.OpenerDirector:
-    handlers: list = [_NoRedirect()]
-    if _is_loopback(host):
-        handlers.append(urllib.request.ProxyHandler({}))  # never send loopback traffic to a proxy
-    handlers.extend(deadline_handlers(deadline))
-    return urllib.request.build_opener(*handlers)
-
-
-def _open(url: str, allowed: set[str], headers: dict[str, str], timeout: float,
-          down_hosts: dict[str, str], deadline: Deadline | None = None):
-    """Open ``url``, following up to MAX_REDIRECTS checked hops. Returns (response, final_url)."""
-    seen: list[str] = []
-    current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        parts = _check_url(current, allowed)
-        host = parts.hostname.lower()
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-        key = f"{host}:{port}"
-        if key in down_hosts:
-            raise _Unreachable(down_hosts[key])
-        seen.append(current)
-        try:
-            if not _via_proxy(parts.scheme.lower(), host):
-                _resolve(host, port, deadline.left(timeout) if deadline else timeout)
-        except _Unreachable as e:
-            down_hosts[key] = str(e)
-            raise
-        request = urllib.request.Request(current, headers=headers, method="GET")
-        try:
-            if deadline is not None and deadline.passed():
-                raise _Fail(deadline.message())
-            response = _opener(host, deadline).open(request, timeout=deadline.left(timeout) if deadline else timeout)
-        except urllib.error.HTTPError as e:
-            code = e.code
-            location = e.headers.get("Location") if e.headers else None
-            e.close()
-            if code == 304:
-                raise _NotModified(current) from None
-            if code in REDIRECT_CODES:
-                if not location:
-                    raise _Fail(f"the server answered HTTP {code} for {current} without a Location") from None
-                nxt = urllib.parse.urljoin(current, location.strip())
-                if nxt in seen:
-                    raise _Refused(f"redirect loop: {current} leads back to {nxt}") from None
-                current = nxt
-                continue
-            reason = http.client.responses.get(code, "") or (e.reason or "")
-            raise _HTTPStatus(f"the server answered HTTP {code} {reason}".rstrip() + f" for {current}",
-                              code) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
-            reason, unreachable = _reason(e, host, port, timeout)
-            if unreachable:
-                down_hosts[key] = reason
-                raise _Unreachable(reason) from None
-            raise _Fail(reason) from None
-        return response, current
-    raise _Refused(f"too many redirects (more than {MAX_REDIRECTS}) starting from {url}")
 
 
 def _write_lock(dest: Path, lock: dict[str, dict]) -> None:
@@ -350,17 +122,17 @@ def _now() -> str:
 def _check_pdf(head: bytes, tail: bytes, size: int, min_bytes: int) -> None:
     """A complete PDF starts with %PDF-, ends with %%EOF and is not tiny."""
     if not head.startswith(b"%PDF-"):
-        raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
+        raise BadContent("the server did not send a PDF (the file does not start with %PDF-)")
     if size < min_bytes:
-        raise _BadContent(f"the server sent only {size} bytes, too small for a real PDF (min_pdf_bytes {min_bytes})")
+        raise BadContent(f"the server sent only {size} bytes, too small for a real PDF (min_pdf_bytes {min_bytes})")
     if b"%%EOF" not in tail:
-        raise _BadContent("the PDF is incomplete (no %%EOF marker at its end)")
+        raise BadContent("the PDF is incomplete (no %%EOF marker at its end)")
 
 
 def _read(response, deadline: Deadline | None) -> bytes:
     """One block: whatever has arrived (read1), so a trickle still reaches the deadline check."""
     if deadline is not None and deadline.passed():
-        raise _Fail(deadline.message())
+        raise Fail(deadline.message())
     reader = getattr(response, "read1", None)
     return reader(CHUNK) if reader is not None else response.read(CHUNK)
 
@@ -371,7 +143,7 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
     """Check type and size, stream the body into ``part``, fsync it; return (bytes, sha256)."""
     ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype not in FORMATS[fmt]:
-        raise _BadContent(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
+        raise BadContent(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
                           f"as expected for format = \"{fmt}\"")
     total: int | None = None
     raw_length = response.headers.get("Content-Length")
@@ -381,7 +153,7 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
         except ValueError:
             total = None
         if total is not None and total > max_bytes:
-            raise _BadContent(f"the file is {_mb(total)}, over the fetch_max_bytes limit of {_mb(max_bytes)}; "
+            raise BadContent(f"the file is {mb(total)}, over the fetch_max_bytes limit of {mb(max_bytes)}; "
                               "raise WTKB_FETCH_MAX_BYTES if it is genuine")
     h = hashlib.sha256()
     done = 0
@@ -397,18 +169,18 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
         while True:
             block = _read(response, deadline)
             if deadline is not None and deadline.passed():
-                raise _Fail(deadline.message())
+                raise Fail(deadline.message())
             if not block:
                 break
             tail = (tail + block)[-2048:]
             done += len(block)
             if done > max_bytes:
-                raise _BadContent(f"stopped at the fetch_max_bytes limit of {_mb(max_bytes)}; "
+                raise BadContent(f"stopped at the fetch_max_bytes limit of {mb(max_bytes)}; "
                                   "raise WTKB_FETCH_MAX_BYTES if the file is genuine")
             if len(head) < 5:
                 head += block[:5]
                 if fmt == "pdf" and len(head) >= 5 and not head.startswith(b"%PDF-"):
-                    raise _BadContent("the server did not send a PDF (the file does not start with %PDF-)")
+                    raise BadContent("the server did not send a PDF (the file does not start with %PDF-)")
             h.update(block)
             try:
                 f.write(block)
@@ -417,9 +189,9 @@ def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
             if progress:
                 progress(doc_id, done, total)
         if total is not None and done != total:
-            raise _Fail(f"the download stopped after {done} of {total} bytes")
+            raise Fail(f"the download stopped after {done} of {total} bytes")
         if done == 0:
-            raise _BadContent("the server sent an empty file")
+            raise BadContent("the server sent an empty file")
         if fmt == "pdf":
             _check_pdf(head, tail, done, min_pdf_bytes)
         try:
@@ -478,8 +250,8 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
                            f"{url} by hand into {shown}")
 
     try:
-        _check_url(url, allowed)
-    except _Fail as e:
+        check_url(url, allowed)
+    except Fail as e:
         fix = "" if "sources.toml" in str(e) else "; fix file_url in corpus/sources.toml"
         return FetchResult(doc_id, "failed", f"{doc_id}: {e}{fix}")
 
@@ -487,39 +259,39 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
     deadline = Deadline(float(getattr(settings, "fetch_max_seconds", 300.0)))
     try:
         try:
-            response, final_url = _open(url, allowed, headers, timeout, down_hosts, deadline)
-        except _NotModified:
+            response, final_url = open_url(url, allowed, headers, timeout, down_hosts, deadline)
+        except NotModified:
             if not conditional:
                 return failed("the server answered 304 Not Modified to a request for the whole file")
             return FetchResult(doc_id, "unchanged",
                                f"{doc_id}: unchanged since {record.get('fetched_at') or 'the last fetch'} ({shown})",
                                path=target, bytes=target.stat().st_size, sha256=current_sha)
-        except _Refused as e:
+        except Refused as e:
             return FetchResult(doc_id, "failed", f"{doc_id}: {e}; download {url} by hand into {shown} "
                                "if you trust where it leads")
-        except _HTTPStatus as e:
+        except HTTPStatus as e:
             if 400 <= e.code < 500:
                 fix = f"the file may have moved: find the current link on {landing}" if landing else "check the URL"
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not download ({e}); {fix} "
                                    "and update file_url in corpus/sources.toml")
             return failed(str(e))
-        except _Fail as e:
+        except Fail as e:
             return failed(deadline.message() if deadline.passed() else str(e))
         with response:
             try:
                 if deadline.passed():  # headers cut short by the watchdog look complete to http.client
-                    raise _Fail(deadline.message())
+                    raise Fail(deadline.message())
                 status = getattr(response, "status", 200)
                 if status != 200:
-                    raise _Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
+                    raise Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
                 size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress, deadline,
                                     int(getattr(settings, "min_pdf_bytes", 0)))
-            except _BadContent as e:
+            except BadContent as e:
                 if deadline.passed():
                     return failed(deadline.message())
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not use the download ({e}); check file_url "
                                    f"in corpus/sources.toml or download {url} by hand into {shown}")
-            except _Fail as e:
+            except Fail as e:
                 return failed(deadline.message() if deadline.passed() else str(e))
             except _DiskError as e:
                 return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(part)} ({e}); "
@@ -528,7 +300,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
                 if deadline.passed():
                     return failed(deadline.message())
                 host = urllib.parse.urlsplit(final_url).hostname or ""
-                return failed(_reason(e, host, None, timeout)[0])
+                return failed(failure_reason(e, host, None, timeout)[0])
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
         new_record = {"url": url, "final_url": final_url, "sha256": sha, "bytes": size, "fetched_at": _now(),
@@ -542,7 +314,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         os.replace(part, target)
         _fsync_dir(dest)
         lock[doc_id] = new_record
-        return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {_mb(size)} into {shown}",
+        return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {mb(size)} into {shown}",
                            path=target, bytes=size, sha256=sha)
     except OSError as e:  # writing the .part file, replacing the old file, ...
         where = _display(Path(e.filename)) if getattr(e, "filename", None) else shown
