@@ -26,7 +26,7 @@ import numpy as np
 from ingest import PARSER_VERSION, IngestError, IngestedFile, Limits, discover, ingest_file, load_sources, trusted_hashes
 from ingest.provenance import valid_id
 from ingest.records import Chunk
-from ingest.config import PROJECT_ROOT, Settings
+from ingest.config import Settings, display_path
 
 from . import store, vectors
 from .embed import Embedder
@@ -61,13 +61,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def _previous_vectors(index_dir: Path, model_identity: str) -> dict[str, np.ndarray]:
@@ -133,7 +126,7 @@ def corpus_fingerprint(files: list[Path]) -> dict[str, str]:
     out = {}
     for f in files:
         try:
-            out[_display_path(f)] = file_sha256(f)
+            out[display_path(f)] = file_sha256(f)
         except OSError:
             continue
     return out
@@ -250,7 +243,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "short_title": f.document.meta.short_title, "edition": f.document.meta.edition,
                 "kind": f.document.meta.kind, "official": f.document.meta.official, "url": f.document.meta.url,
                 "covers_doc": f.document.meta.covers_doc, "covers_chapter": f.document.meta.covers_chapter,
-                "path": _display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
+                "path": display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
                 "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
             } for f in ingested]
             manifest = {
@@ -261,7 +254,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
                 "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
                 "query_encoder": query_encoder,
                 "sources": report.documents,
-                "corpus_dirs": [_display_path(d) for d in dirs],
+                "corpus_dirs": [display_path(d) for d in dirs],
                 "corpus_files": fingerprint,
                 "chunk_count": len(chunks),
                 "content_hashes": hashes,

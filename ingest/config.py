@@ -152,6 +152,16 @@ SYSTEM_DIRS = ("/proc", "/sys", "/dev")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
+def display_path(path) -> str:
+    """A path as people read it in messages and in the manifest: relative to the
+    project when inside it (so a manifest does not depend on where the checkout
+    lives), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _env_name(name: str) -> str:
     return f"WTKB_{name.upper()}"
 

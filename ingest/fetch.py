@@ -48,16 +48,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .config import display_path
 from .deadline import Deadline
 from .download import (CHUNK, FORMATS, ID_RE, LOOPBACK_ENV, USER_AGENT, BadContent, Fail, HTTPStatus, NotModified,  # noqa: F401
                        Progress, Refused, check_url, failure_reason, mb, open_url)  # LOOPBACK_ENV, ID_RE: re-exported
 from .provenance import LOCK_NAME, load_sources, read_lock
 from .records import file_sha256
 
-try:  # only for friendlier paths in messages
-    from ingest.config import PROJECT_ROOT
-except Exception:  # noqa: BLE001
-    PROJECT_ROOT = Path.cwd()
 
 @dataclass
 class FetchResult:
@@ -75,16 +72,6 @@ class _DiskError(Exception):
 
 
 # ---------------------------------------------------------------- helpers
-
-def _display(path: Path) -> str:
-    path = Path(path)
-    for base in (PROJECT_ROOT, Path.cwd()):
-        try:
-            return str(path.resolve().relative_to(Path(base).resolve()))
-        except ValueError:
-            continue
-    return str(path)
-
 
 def _write_lock(dest: Path, lock: dict[str, dict]) -> None:
     path = Path(dest) / LOCK_NAME
@@ -213,7 +200,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         return FetchResult(doc_id, "failed",
                            f"{doc_id}: unknown format {fmt!r}; set format = \"pdf\" or \"html\" in corpus/sources.toml")
     target = dest / f"{doc_id}.{fmt}"
-    shown = _display(target)
+    shown = display_path(target)
     url = str(entry.get("file_url") or "").strip()
     landing = str(entry.get("landing_page") or "").strip()
     if not url:
@@ -294,7 +281,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
             except Fail as e:
                 return failed(deadline.message() if deadline.passed() else str(e))
             except _DiskError as e:
-                return FetchResult(doc_id, "failed", f"{doc_id}: could not write {_display(part)} ({e}); "
+                return FetchResult(doc_id, "failed", f"{doc_id}: could not write {display_path(part)} ({e}); "
                                    "check free space and permissions")
             except (OSError, http.client.HTTPException, ValueError) as e:
                 if deadline.passed():
@@ -317,7 +304,7 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {mb(size)} into {shown}",
                            path=target, bytes=size, sha256=sha)
     except OSError as e:  # writing the .part file, replacing the old file, ...
-        where = _display(Path(e.filename)) if getattr(e, "filename", None) else shown
+        where = display_path(Path(e.filename)) if getattr(e, "filename", None) else shown
         return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} "
                            f"({e.strerror or type(e).__name__}); check free space and permissions")
     finally:
@@ -343,19 +330,19 @@ def fetch_all(settings, only: list[str] | None = None, dest: Path | None = None,
             else:
                 valid = ", ".join(sorted(map(str, sources))) or "none"
                 results.append(FetchResult(str(doc_id), "failed",
-                                           f"{doc_id}: no such document in {_display(Path(settings.sources_file))}; "
+                                           f"{doc_id}: no such document in {display_path(Path(settings.sources_file))}; "
                                            f"valid ids: {valid}"))
     else:
         wanted = list(sources)
     if not sources and not only:
-        return [FetchResult("", "failed", f"no documents listed in {_display(Path(settings.sources_file))}; "
+        return [FetchResult("", "failed", f"no documents listed in {display_path(Path(settings.sources_file))}; "
                             "add [[source]] entries with id and file_url")]
     if not wanted:
         return results
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        return results + [FetchResult(d, "failed", f"{d}: cannot create {_display(dest)} ({e.strerror}); "
+        return results + [FetchResult(d, "failed", f"{d}: cannot create {display_path(dest)} ({e.strerror}); "
                                       "check the path and permissions") for d in wanted]
     lock = read_lock(dest)
     down_hosts: dict[str, str] = {}
