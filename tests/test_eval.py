@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.metrics import (Question, abstention_scores, calibrate_threshold, key_fact_hit, load_gold,
-                           paired_randomization, percentile, score_runs)
-from evals.systems import Retrieved, map_nodes_to_gold
+from evals.systems import map_nodes_to_gold
+from index.evaluation.abstention import abstention_scores, calibrate_threshold
+from index.evaluation.gold import Question, load_gold
+from index.evaluation.scoring import key_fact_hit, paired_randomization, percentile, score_runs
+from index.evaluation.systems import Retrieved
 from ingest.config import PROJECT_ROOT
 
 FIXTURE_GOLD = PROJECT_ROOT / "evals" / "gold" / "fixture.jsonl"
@@ -62,7 +64,7 @@ def test_duplicate_ids_and_empty_and_missing_files(tmp_path):
 
 
 def test_main_rejects_a_missing_gold_file_before_any_work(tmp_path, settings_for):
-    from evals.run import main
+    from index import evaluate as main
 
     missing = tmp_path / "nope.jsonl"
     with pytest.raises(ValueError, match=str(missing)):
@@ -196,7 +198,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
     from ranx import Qrels, Run, evaluate
 
     import index
-    from evals.run import main
+    from index import evaluate as main
 
     settings = settings_for(tmp_path / "unused-corpus", onnx_query_encoder=False)
     out = tmp_path / "reports"
@@ -212,7 +214,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
     except ImportError:
         pass
 
-    sr = report["sets"]["fixture"]
+    sr = report.sets["fixture"]
     assert set(sr["systems"]) == set(FAST)
     for name, row in sr["systems"].items():
         for m in ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_top3"]:
@@ -248,7 +250,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
         assert index.answer(kb, q.question).abstained == expect
     # ...and the answer-level section replays answer()'s cross-encoder rules exactly.
     kb.settings = kb.settings.replace(rerank=True)
-    sec = report["answers"]["fixture"]
+    sec = report.answers["fixture"]
     assert 0.0 <= sec["at_shipped"]["first_key_point"] <= 1.0
     replayed = [q for q in load_gold(FIXTURE_GOLD) if q.id in sec["per_question"]]
     assert len(replayed) >= 6
