@@ -259,3 +259,53 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
         replay = sec["per_question"][q.id]
         assert shown.abstained == replay["refused"]
         assert (shown.key_points[0].text if shown.key_points else "") == replay["first_key_point"]
+
+
+# ---------------------------------------------------------------- library API: ranx optional, plugins, the record
+
+
+def test_missing_ranx_is_one_line_naming_the_fix(tmp_path, settings_for, monkeypatch):
+    import index
+
+    monkeypatch.setitem(__import__("sys").modules, "ranx", None)  # as if ranx were not installed
+    with pytest.raises(ValueError) as e:
+        index.evaluate(settings_for(tmp_path), gold=[FIXTURE_GOLD], out_dir=tmp_path / "out", systems=FAST)
+    assert "pip install -e '.[eval]'" in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_systems_come_from_the_table_and_the_plugin_entry_point():
+    from index.evaluation.registry import choose, corpus_builders, registry
+
+    names = list(registry())
+    assert names[:6] == ["bm25", "dense", "hybrid", "hybrid+acronyms", "hybrid+rerank", "bge-small"]
+    assert "llamaindex" in names and registry()["llamaindex"].mapping_rule  # registered by evals/plugin.py
+    assert "fixture" in corpus_builders()
+    rerank = registry()["hybrid+rerank"]
+    assert rerank.test_only and rerank.reranks and rerank.built_on_best and not registry()["bm25"].tuned
+    assert [s.name for s in choose(["hybrid", "bm25", "hybrid"])] == ["bm25", "hybrid"]  # report order, once each
+    with pytest.raises(ValueError, match="unknown system 'x'"):
+        choose(["x"])
+
+
+def test_report_round_trips_and_a_summary_only_folder_reads(tmp_path):
+    import index
+    from index.evaluation.report import EvalReport
+
+    row = {"recall@5": 0.8, "ndcg@10": 0.7, "key_fact_top3": 0.5, "abstention": {"f1": 0.4},
+           "latency_ms": {"p50": 3.0, "p95": 9.0}}
+    rep = EvalReport(generated_at="2026-12-01T10:00:00+0000", primary="notes", recommended={"system": "hybrid"},
+                     gold=[{"name": "notes", "path": "evals/gold/notes.jsonl"}],
+                     sets={"notes": {"scored_split": "test", "systems": {"hybrid": row}}})
+    assert EvalReport.from_json(rep.to_json()) == rep
+    assert "tuning" not in rep.to_dict()  # optional sections are left out when the run has none
+    s = rep.summary
+    assert s.systems["hybrid"]["abstention_f1"] == 0.4 and s.systems["hybrid"]["latency_p95_ms"] == 9.0
+    assert (s.gold, s.split) == ("evals/gold/notes.jsonl", "test")
+    (tmp_path / "latest.json").write_text(json.dumps(s.to_dict()), encoding="utf-8")
+    back = index.read_report(tmp_path)  # latest.json alone: the summary only
+    assert back.summary == s and back.sets == {}
+    assert index.read_report(tmp_path / "nothing") is None
+    with pytest.raises(ValueError, match="'systems'"):
+        (tmp_path / "latest.json").write_text('{"systems": {}}', encoding="utf-8")
+        index.read_report(tmp_path)

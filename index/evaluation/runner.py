@@ -27,7 +27,7 @@ from .machine import loadavg, machine
 from .registry import BASELINE, Progress, SetContext, SystemSpec, choose
 from .report import EvalReport, write_report
 from .runs import K, run_system
-from .scoring import N_PERMUTATIONS, hit_at
+from .scoring import N_PERMUTATIONS, hit_at, ranx
 from .scoreset import SetRun, score_set
 from .setrun import calibrate_primary, run_systems
 from .systems import KBSystem
@@ -171,6 +171,7 @@ def evaluate(settings: Settings | None = None, gold: list[Path] | None = None, o
     ``settings.reports_dir``) and return the report. A bad gold file or an
     unknown system is a ValueError raised before any work starts."""
     t_start = time.perf_counter()
+    ranx()  # an optional dependency: say how to install it before any work
     settings = settings or load_settings()
     specs = choose(systems)
     sets = load_sets([Path(p) for p in gold] if gold else default_gold(corpus))

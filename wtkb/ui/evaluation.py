@@ -103,6 +103,25 @@ def _chart(df, metric: str, used: str, title: str):
                     tooltip=["system", alt.Tooltip("value:Q", format=".3f")]))
 
 
+def _about(summary, settings, built_at: str | None, used: str) -> None:
+    """When the report was made, whether it is older than the index, what the app runs, and the recommendation."""
+    made = _stamp(summary.generated_at) or "at an unknown time"
+    about = f"Report generated {made}"
+    about += "".join(f" · {k}: {v}" for k, v in (("gold", summary.gold), ("split", summary.split)) if v)
+    st.caption(escape_md(about))
+    if built_at and _stamp(summary.generated_at) and _stamp(summary.generated_at) < built_at:
+        st.warning(f"This report is older than the index (built {escape_md(built_at)}): the answers you get now "
+                   "may score differently. " + HOW, icon=":material/history:")
+    how = ("keyword and meaning-based search combined, with acronyms expanded"
+           + (f", its top {settings.rerank_candidates} passages re-ordered by a cross-encoder (the report's "
+              "system re-orders the top 20)" if used == "hybrid+rerank" else ""))
+    st.markdown(f"The app answers with **{escape_md(used)}**: {escape_md(how)}. Each row below is a system scored "
+                "on the same hand-written questions; higher is better except for times.")
+    rec = recommended_text(summary.recommended, used)
+    if rec:
+        st.info(rec, icon=":material/recommend:")
+
+
 def view(settings, built_at: str | None) -> None:
     st.title("Evaluation", anchor=False)
     reports = Path(settings.reports_dir)
@@ -120,21 +139,7 @@ def view(settings, built_at: str | None) -> None:
     import pandas as pd
 
     used = app_system(settings)
-    made = _stamp(summary.generated_at) or "at an unknown time"
-    about = f"Report generated {made}"
-    about += "".join(f" · {k}: {v}" for k, v in (("gold", summary.gold), ("split", summary.split)) if v)
-    st.caption(escape_md(about))
-    if built_at and _stamp(summary.generated_at) and _stamp(summary.generated_at) < built_at:
-        st.warning(f"This report is older than the index (built {escape_md(built_at)}): the answers you get now "
-                   "may score differently. " + HOW, icon=":material/history:")
-    how = ("keyword and meaning-based search combined, with acronyms expanded"
-           + (f", its top {settings.rerank_candidates} passages re-ordered by a cross-encoder (the report's "
-              "system re-orders the top 20)" if used == "hybrid+rerank" else ""))
-    st.markdown(f"The app answers with **{escape_md(used)}**: {escape_md(how)}. Each row below is a system scored "
-                "on the same hand-written questions; higher is better except for times.")
-    rec = recommended_text(summary.recommended, used)
-    if rec:
-        st.info(rec, icon=":material/recommend:")
+    _about(summary, settings, built_at, used)
 
     df = pd.DataFrame.from_dict(summary.systems, orient="index")
     order = [m for m in METRICS if m in df.columns] + [c for c in df.columns if c not in METRICS]
