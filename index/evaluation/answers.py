@@ -59,8 +59,8 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
     """Run answer() once per question with the bar and threshold at their
     lowest, so every later decision can be replayed from the record; with
     ``timed``, also time one answer() at the shipped settings."""
-    import index
-    from index.answer import rerank_hits, scored_sentences
+    from index.answer import answer, rerank_hits, scored_sentences
+    from index.retrieve import prepare_query
 
     s = kb.settings
     probe = kb.settings.replace(refuse_below=float("-inf"), key_point_min=float("-inf"))
@@ -70,11 +70,11 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
         if timed:
             clear_query_cache(kb.embedder)
             t0 = time.perf_counter()
-            index.answer(kb, q.question)  # timed at the shipped settings
+            answer(kb, q.question)  # timed at the shipped settings
             latency = (time.perf_counter() - t0) * 1000
         kb.settings = probe
         try:
-            prepared = index.retrieve.prepare_query(q.question, probe, kb.glossary)
+            prepared = prepare_query(q.question, probe, kb.glossary)
             hits = kb.search(prepared, max(s.k, s.rerank_candidates))
             if hits:
                 hits, logits = rerank_hits(kb, prepared.text, hits)

@@ -92,7 +92,7 @@ class BgeEmbedder:
 def build_bge_kb(settings: Settings, corpus_dirs: list[Path], index_dir: Path, chunk_counter=None,
                  progress=None):
     """Build an index with bge-small in ``index_dir`` and open it as a KnowledgeBase."""
-    from index import build
+    from index.build import build
     from index.retrieve import KnowledgeBase
 
     embedder = BgeEmbedder(chunk_counter)

@@ -48,7 +48,8 @@ def corpus_for(gs: GoldSet, settings: Settings, work: Path, corpus: Path | None 
 
 def open_index(gs: GoldSet, settings: Settings, work: Path, progress: Progress, user_corpus: Path | None = None):
     """Build (reusing unchanged vectors) and load the index for a gold set."""
-    import index
+    from index.build import build
+    from index.retrieve import KnowledgeBase
 
     corpus = corpus_for(gs, settings, work, user_corpus)
     s = settings.replace(index_dir=work / f"{gs.name}-index", corpus_dirs=(corpus,))
@@ -56,8 +57,8 @@ def open_index(gs: GoldSet, settings: Settings, work: Path, progress: Progress, 
     def tick(stage, done, total):
         progress(f"{gs.name}: {'reading' if stage == 'read' else 'embedding'} corpus", done, total)
 
-    report = index.build(s, corpus_dirs=[corpus], progress=tick)
-    return index.load(s), corpus, report
+    report = build(s, corpus_dirs=[corpus], progress=tick)
+    return KnowledgeBase.load(s), corpus, report
 
 
 def open_all(sets: list[GoldSet], settings: Settings, work: Path, progress: Progress,

@@ -7,11 +7,14 @@ its lines (empty when the run has nothing for it).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from .registry import BASELINE
-from .report import EvalReport
 from .scoring import LABELS, METRICS
 from .tuning import RRF_GRID, WEIGHT_GRID
+
+if TYPE_CHECKING:  # the record is only read here; report.py imports this module
+    from .report import EvalReport
 
 
 def fmt(v, digits=3):
