@@ -20,9 +20,6 @@ from .embed import Embedder, ModelError
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
 
-# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/.
-from .evaluation import EvalReport, evaluate, read_report
-
 
 def load(settings: Settings | None = None, model: str | None = None, verify: bool = True) -> KnowledgeBase:
     """Open the live index under ``settings.index_dir``."""
@@ -56,5 +53,10 @@ def search(kb: KnowledgeBase, query: str, k: int | None = None, filters: Filters
 __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "ChapterNode", "DiffError", "Embedder",
            "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase", "ModelError", "Para", "QueryError",
            "SectionNode", "Settings", "align", "answer", "build", "changes_about", "citation", "diff_documents",
-           "edition_pairs", "EvalReport", "evaluate", "read_report", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
+           "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "search", "source_url",
            "staleness"]
+
+# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/.
+from .evaluation import EvalReport, evaluate, read_report  # noqa: E402
+
+__all__ += ["EvalReport", "evaluate", "read_report"]
