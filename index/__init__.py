@@ -156,3 +156,8 @@ __all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
             "export_onnx_encoder", "ingest_corpus", "ingest_file", "load_vector_index", "paragraphs_from_chunks",
             "prepare_query", "read_manifest", "save_vector_index", "search_vector_index"]
 # --- end of the benchmark names
+
+# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/.
+from .evaluation import EvalReport, evaluate, read_report  # noqa: E402
+
+__all__ += ["EvalReport", "evaluate", "read_report"]

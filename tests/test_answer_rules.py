@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from evals import answers as ev
-from evals.metrics import Question, load_gold
+from index.evaluation import answers as ev
+from index.evaluation.gold import Question, load_gold
 from index.answer import near_duplicate, pick_key_points, sentences
 from ingest.records import DocMeta
 
@@ -99,14 +99,14 @@ def test_gold_loader_reads_answer_and_labels_and_rejects_bad_regex(tmp_path):
 
 
 def test_labels_become_the_chunks_that_cite_them():
-    from evals.run import GoldSet, _labels_to_chunks
+    from index.evaluation.gold import GoldSet, labels_to_chunks
 
     qs = [Question("k1", "q", {}, labels=["11"]), Question("k2", "q", {}, labels=["99"])]
     gs = GoldSet.__new__(GoldSet)
     gs.name, gs.questions = "set", qs
     kb = SimpleNamespace(chunks=[SimpleNamespace(chunk_id="a:p10-11", paragraphs=(10, 11)),
                                  SimpleNamespace(chunk_id="a:p12", paragraphs=("12",))])
-    warnings = _labels_to_chunks(gs, kb)
+    warnings = labels_to_chunks(gs, kb)
     assert qs[0].relevant == {"a:p10-11": 2}
     assert list(qs[1].relevant) == ["missing-paragraph:99"] and "k2" in warnings[0]
 
@@ -123,7 +123,8 @@ def test_shipped_gold_sets_meet_the_issue_counts():
 
 
 def test_label_sets_need_a_corpus(tmp_path):
-    from evals.run import GoldSet, _corpus_for, default_gold
+    from index.evaluation.gold import GoldSet, default_gold
+    from index.evaluation.indexes import corpus_for
     from ingest.config import load_settings
 
     assert not any(p.stem == "kcsie2025" for p in default_gold())  # skipped without --corpus
@@ -133,5 +134,5 @@ def test_label_sets_need_a_corpus(tmp_path):
     gs = GoldSet(path, load_gold(path))
     assert gs.kind == "labels"
     with pytest.raises(ValueError, match="pass --corpus FOLDER"):
-        _corpus_for(gs, load_settings(), tmp_path)
-    assert _corpus_for(gs, load_settings(), tmp_path, tmp_path) == tmp_path
+        corpus_for(gs, load_settings(), tmp_path)
+    assert corpus_for(gs, load_settings(), tmp_path, tmp_path) == tmp_path

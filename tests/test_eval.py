@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.metrics import (Question, abstention_scores, calibrate_threshold, key_fact_hit, load_gold,
-                           paired_randomization, percentile, score_runs)
-from evals.systems import Retrieved, map_nodes_to_gold
+from evals.systems import map_nodes_to_gold
+from index.evaluation.abstention import abstention_scores, calibrate_threshold
+from index.evaluation.gold import Question, load_gold
+from index.evaluation.scoring import key_fact_hit, paired_randomization, percentile, score_runs
+from index.evaluation.systems import Retrieved
 from ingest.config import PROJECT_ROOT
 
 FIXTURE_GOLD = PROJECT_ROOT / "evals" / "gold" / "fixture.jsonl"
@@ -62,7 +64,7 @@ def test_duplicate_ids_and_empty_and_missing_files(tmp_path):
 
 
 def test_main_rejects_a_missing_gold_file_before_any_work(tmp_path, settings_for):
-    from evals.run import main
+    from index import evaluate as main
 
     missing = tmp_path / "nope.jsonl"
     with pytest.raises(ValueError, match=str(missing)):
@@ -196,7 +198,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
     from ranx import Qrels, Run, evaluate
 
     import index
-    from evals.run import main
+    from index import evaluate as main
 
     settings = settings_for(tmp_path / "unused-corpus", onnx_query_encoder=False)
     out = tmp_path / "reports"
@@ -212,7 +214,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
     except ImportError:
         pass
 
-    sr = report["sets"]["fixture"]
+    sr = report.sets["fixture"]
     assert set(sr["systems"]) == set(FAST)
     for name, row in sr["systems"].items():
         for m in ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_top3"]:
@@ -248,7 +250,7 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
         assert index.answer(kb, q.question).abstained == expect
     # ...and the answer-level section replays answer()'s cross-encoder rules exactly.
     kb.settings = kb.settings.replace(rerank=True)
-    sec = report["answers"]["fixture"]
+    sec = report.answers["fixture"]
     assert 0.0 <= sec["at_shipped"]["first_key_point"] <= 1.0
     replayed = [q for q in load_gold(FIXTURE_GOLD) if q.id in sec["per_question"]]
     assert len(replayed) >= 6
@@ -257,3 +259,53 @@ def test_eval_runs_on_the_fixture(tmp_path, settings_for):
         replay = sec["per_question"][q.id]
         assert shown.abstained == replay["refused"]
         assert (shown.key_points[0].text if shown.key_points else "") == replay["first_key_point"]
+
+
+# ---------------------------------------------------------------- library API: ranx optional, plugins, the record
+
+
+def test_missing_ranx_is_one_line_naming_the_fix(tmp_path, settings_for, monkeypatch):
+    import index
+
+    monkeypatch.setitem(__import__("sys").modules, "ranx", None)  # as if ranx were not installed
+    with pytest.raises(ValueError) as e:
+        index.evaluate(settings_for(tmp_path), gold=[FIXTURE_GOLD], out_dir=tmp_path / "out", systems=FAST)
+    assert "pip install -e '.[eval]'" in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_systems_come_from_the_table_and_the_plugin_entry_point():
+    from index.evaluation.registry import choose, corpus_builders, registry
+
+    names = list(registry())
+    assert names[:6] == ["bm25", "dense", "hybrid", "hybrid+acronyms", "hybrid+rerank", "bge-small"]
+    assert "llamaindex" in names and registry()["llamaindex"].mapping_rule  # registered by evals/plugin.py
+    assert "fixture" in corpus_builders()
+    rerank = registry()["hybrid+rerank"]
+    assert rerank.test_only and rerank.reranks and rerank.built_on_best and not registry()["bm25"].tuned
+    assert [s.name for s in choose(["hybrid", "bm25", "hybrid"])] == ["bm25", "hybrid"]  # report order, once each
+    with pytest.raises(ValueError, match="unknown system 'x'"):
+        choose(["x"])
+
+
+def test_report_round_trips_and_a_summary_only_folder_reads(tmp_path):
+    import index
+    from index.evaluation.report import EvalReport
+
+    row = {"recall@5": 0.8, "ndcg@10": 0.7, "key_fact_top3": 0.5, "abstention": {"f1": 0.4},
+           "latency_ms": {"p50": 3.0, "p95": 9.0}}
+    rep = EvalReport(generated_at="2026-12-01T10:00:00+0000", primary="notes", recommended={"system": "hybrid"},
+                     gold=[{"name": "notes", "path": "evals/gold/notes.jsonl"}],
+                     sets={"notes": {"scored_split": "test", "systems": {"hybrid": row}}})
+    assert EvalReport.from_json(rep.to_json()) == rep
+    assert "tuning" not in rep.to_dict()  # optional sections are left out when the run has none
+    s = rep.summary
+    assert s.systems["hybrid"]["abstention_f1"] == 0.4 and s.systems["hybrid"]["latency_p95_ms"] == 9.0
+    assert (s.gold, s.split) == ("evals/gold/notes.jsonl", "test")
+    (tmp_path / "latest.json").write_text(json.dumps(s.to_dict()), encoding="utf-8")
+    back = index.read_report(tmp_path)  # latest.json alone: the summary only
+    assert back.summary == s and back.sets == {}
+    assert index.read_report(tmp_path / "nothing") is None
+    with pytest.raises(ValueError, match="'systems'"):
+        (tmp_path / "latest.json").write_text('{"systems": {}}', encoding="utf-8")
+        index.read_report(tmp_path)

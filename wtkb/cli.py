@@ -343,12 +343,20 @@ def evaluate(
                       "paragraph-labelled gold set is about (e.g. the KCSIE 2025 PDF).")] = None,
 ):
     """Score retrieval against gold questions: baselines side by side, report in evals/reports/."""
-    from evals.run import main as run_eval
+    from index import evaluate as run_eval
 
     settings = settings_or_fail()
-    with friendly_errors():
+    with friendly_errors(), _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
         try:
-            report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system, corpus=corpus)
+            report = run_eval(settings, gold=gold, out_dir=out_dir, systems=system, corpus=corpus,
+                              progress=progress)
         except ValueError as e:
             fail(str(e))
     where = out_dir or settings.reports_dir

@@ -9,12 +9,13 @@ and qrels files for anyone who wants to recompute the figures.
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
 
 import streamlit as st
+
+import index
 
 from .text import escape_md
 
@@ -46,21 +47,6 @@ def app_system(settings) -> str:
     if getattr(settings, "rerank", False):
         return "hybrid+rerank"
     return "hybrid+acronyms" if getattr(settings, "expand_acronyms", True) else "hybrid"
-
-
-def read_latest(reports: Path) -> dict:
-    """latest.json's systems as {system: {metric: number or None}}; ValueError when unusable."""
-    data = json.loads((reports / "latest.json").read_text(encoding="utf-8"))
-    systems = data.get("systems") if isinstance(data, dict) else None
-    if not isinstance(systems, dict) or not systems:
-        raise ValueError("'systems' is empty or not a mapping")
-    table = {}
-    for name, metrics in systems.items():
-        if not isinstance(metrics, dict):
-            raise ValueError(f"system '{name}' has no metrics mapping")
-        table[str(name)] = {str(k): v for k, v in metrics.items() if v is None or isinstance(v, (int, float))}
-    data["systems"] = table
-    return data
 
 
 def _stamp(raw: object) -> str:
@@ -117,27 +103,13 @@ def _chart(df, metric: str, used: str, title: str):
                     tooltip=["system", alt.Tooltip("value:Q", format=".3f")]))
 
 
-def view(settings, built_at: str | None) -> None:
-    st.title("Evaluation", anchor=False)
-    reports = Path(settings.reports_dir)
-    if not (reports / "latest.json").is_file():
-        st.info(("No `latest.json` in the reports folder. " if reports.is_dir() and any(reports.glob("*.json"))
-                 else "No evaluation report yet. ") + HOW)
-        return
-    try:
-        data = read_latest(reports)
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
-        st.warning(f"The latest report could not be read ({escape_md(type(e).__name__)}: "
-                   f"{escape_md(str(e)[:200])}). " + HOW)
-        return
-    import pandas as pd
-
-    used = app_system(settings)
-    made = _stamp(data.get("generated_at")) or "at an unknown time"
+def _about(summary, settings, built_at: str | None, used: str) -> None:
+    """When the report was made, whether it is older than the index, what the app runs, and the recommendation."""
+    made = _stamp(summary.generated_at) or "at an unknown time"
     about = f"Report generated {made}"
-    about += "".join(f" · {k}: {data[k]}" for k in ("gold", "split") if isinstance(data.get(k), (str, int, float)))
+    about += "".join(f" · {k}: {v}" for k, v in (("gold", summary.gold), ("split", summary.split)) if v)
     st.caption(escape_md(about))
-    if built_at and _stamp(data.get("generated_at")) and _stamp(data["generated_at"]) < built_at:
+    if built_at and _stamp(summary.generated_at) and _stamp(summary.generated_at) < built_at:
         st.warning(f"This report is older than the index (built {escape_md(built_at)}): the answers you get now "
                    "may score differently. " + HOW, icon=":material/history:")
     how = ("keyword and meaning-based search combined, with acronyms expanded"
@@ -145,11 +117,31 @@ def view(settings, built_at: str | None) -> None:
               "system re-orders the top 20)" if used == "hybrid+rerank" else ""))
     st.markdown(f"The app answers with **{escape_md(used)}**: {escape_md(how)}. Each row below is a system scored "
                 "on the same hand-written questions; higher is better except for times.")
-    rec = recommended_text(data.get("recommended"), used)
+    rec = recommended_text(summary.recommended, used)
     if rec:
         st.info(rec, icon=":material/recommend:")
 
-    df = pd.DataFrame.from_dict(data["systems"], orient="index")
+
+def view(settings, built_at: str | None) -> None:
+    st.title("Evaluation", anchor=False)
+    reports = Path(settings.reports_dir)
+    try:
+        report = index.read_report(reports)
+        summary = report.summary if report is not None else None
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        st.warning(f"The latest report could not be read ({escape_md(type(e).__name__)}: "
+                   f"{escape_md(str(e)[:200])}). " + HOW)
+        return
+    if summary is None:
+        st.info(("No `latest.json` in the reports folder. " if reports.is_dir() and any(reports.glob("*.json"))
+                 else "No evaluation report yet. ") + HOW)
+        return
+    import pandas as pd
+
+    used = app_system(settings)
+    _about(summary, settings, built_at, used)
+
+    df = pd.DataFrame.from_dict(summary.systems, orient="index")
     order = [m for m in METRICS if m in df.columns] + [c for c in df.columns if c not in METRICS]
     df = df[order]
     df.index = [f"{s} (app)" if s == used else s for s in df.index]
@@ -170,7 +162,7 @@ def view(settings, built_at: str | None) -> None:
     if "latency_p50_ms" in df.columns:
         st.header("How long does a question take?", anchor=False)
         st.altair_chart(_chart(df, "latency_p50_ms", used, METRICS["latency_p50_ms"][1]), width="stretch")
-    _answers(data.get("answers"))
+    _answers(summary.answers)
     trec = _trec_zip(reports)
     if trec:
         st.download_button("Download the TREC run and qrels files (zip)", trec, file_name="wtkb-trec.zip",
@@ -198,14 +190,14 @@ ANSWER_ROWS = {  # what the app shows a practitioner, scored on the test split
 }
 
 
-def _answers(answers: object) -> None:
+def _answers(answers: dict[str, dict[str, float]]) -> None:
     """The answer-level figures per gold set: what a practitioner actually sees."""
-    if not isinstance(answers, dict) or not answers:
+    if not answers:
         return
     import pandas as pd
 
     cols = {name: {ANSWER_ROWS[k]: v for k, v in figs.items() if k in ANSWER_ROWS and isinstance(v, (int, float))}
-            for name, figs in answers.items() if isinstance(figs, dict)}
+            for name, figs in answers.items()}
     if not any(cols.values()):
         return
     st.header("How good are the answers themselves?", anchor=False)

@@ -31,7 +31,9 @@ import dataclasses
 import re
 import time
 
-from evals.metrics import Question, paired_randomization, percentile, score_runs
+from .gold import Question
+from .scoring import hit_at, paired_p, percentile, score_runs
+from .systems import clear_query_cache
 
 MAX_WRONG_REFUSALS = 0.02
 
@@ -57,8 +59,8 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
     """Run answer() once per question with the bar and threshold at their
     lowest, so every later decision can be replayed from the record; with
     ``timed``, also time one answer() at the shipped settings."""
-    import index
-    from index.answer import rerank_hits, scored_sentences
+    from index.answer import answer, rerank_hits, scored_sentences
+    from index.retrieve import prepare_query
 
     s = kb.settings
     probe = kb.settings.replace(refuse_below=float("-inf"), key_point_min=float("-inf"))
@@ -66,13 +68,13 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
     for i, q in enumerate(questions, start=1):
         latency = None
         if timed:
-            _clear(kb)
+            clear_query_cache(kb.embedder)
             t0 = time.perf_counter()
-            index.answer(kb, q.question)  # timed at the shipped settings
+            answer(kb, q.question)  # timed at the shipped settings
             latency = (time.perf_counter() - t0) * 1000
         kb.settings = probe
         try:
-            prepared = index.retrieve.prepare_query(q.question, probe, kb.glossary)
+            prepared = prepare_query(q.question, probe, kb.glossary)
             hits = kb.search(prepared, max(s.k, s.rerank_candidates))
             if hits:
                 hits, logits = rerank_hits(kb, prepared.text, hits)
@@ -89,12 +91,6 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
         if tick:
             tick(i)
     return out
-
-
-def _clear(kb) -> None:
-    cache = getattr(kb.embedder, "_query_cache", None)
-    if isinstance(cache, dict):
-        cache.clear()
 
 
 # ---------------------------------------------------------------- replaying the rules
@@ -224,24 +220,13 @@ def ranking(questions: list[Question], recs: dict[str, Record], baseline: dict[s
     ``baseline`` (ranked ids per question, the previous default)."""
     runs = {"answer": {q: r.ranked[:10] for q, r in recs.items()}, "previous": baseline}
     sc = score_runs(questions, runs)
-    ids = sorted(sc["per_query"]["answer"]["ndcg@10"])
     out = {"answer": {m: round(v, 4) for m, v in sc["means"]["answer"].items()},
            "previous": {m: round(v, 4) for m, v in sc["means"]["previous"].items()}}
-    out["p_ndcg@10"] = round(paired_randomization([sc["per_query"]["previous"]["ndcg@10"][q] for q in ids],
-                                                  [sc["per_query"]["answer"]["ndcg@10"][q] for q in ids],
-                                                  n_permutations), 4)
+    out["p_ndcg@10"] = round(paired_p(sc["per_query"], "previous", "answer", "ndcg@10", n_permutations), 4)
     return out
 
 
 # ---------------------------------------------------------------- one gold set
-
-
-def hit_at(questions: list[Question], ranked: dict[str, list[str]], n: int = 3) -> float | None:
-    """Share of in-scope questions with a relevant chunk in the top n."""
-    ins = [q for q in questions if not q.out_of_scope]
-    if not ins:
-        return None
-    return sum(bool(set(ranked.get(q.id, [])[:n]) & set(q.relevant)) for q in ins) / len(ins)
 
 
 def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict[str, list[str]],
@@ -276,45 +261,3 @@ def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict
                                      "first_key_point": kps[0][0] if kps else "",
                                      "states_answer": bool(kps) and states(q.answer, kps[0][0])}
     return out
-
-
-def _f(v, d=3):
-    return "n/a" if v is None else f"{v:.{d}f}"
-
-
-def markdown(name: str, sec: dict, split: str, llama_hit3: float | None = None) -> list[str]:
-    """Report lines for one set's answer section."""
-    L = [f"## Answers as shown (`{name}`, {split})", ""]
-    if sec.get("note"):
-        return L + [sec["note"], ""]
-    cal = sec.get("calibration")
-    if cal:
-        L += [f"Calibrated on the dev split ({cal['in_scope']} in scope, {cal['out_of_scope']} out of scope): "
-              f"refuse_below **{cal['refuse_below']}**, key_point_min **{cal['key_point_min']}**; shipped "
-              f"{sec['shipped']['refuse_below']} and {sec['shipped']['key_point_min']}.", ""]
-    L += ["| Settings | First key point states the answer | Some key point of first 3 | Refusal P / R | "
-          "In-scope wrongly refused | Passages, no key point | p50 / p95 ms |", "|---|---|---|---|---|---|---|"]
-    for key, title in (("at_shipped", "shipped"), ("at_calibrated", "calibrated on dev")):
-        a = sec.get(key)
-        if not a:
-            continue
-        L.append(f"| {title} ({a['refuse_below']}, {a['key_point_min']}) | {_f(a['first_key_point'])} | "
-                 f"{_f(a['key_point_top3'])} | {_f(a['refusal_precision'], 2)} / {_f(a['refusal_recall'], 2)} | "
-                 f"{_f(a['wrongly_refused'])} ({a['wrongly_refused_n']}) | {a['no_key_point']} | "
-                 f"{_f(a['latency_ms']['p50'], 0)} / {_f(a['latency_ms']['p95'], 0)} |")
-    a = sec.get("at_shipped", {})
-    if a.get("label_questions"):
-        L += ["", f"Judged by paragraph label ({a['label_questions']} questions, shipped settings): answer in the "
-              f"top 3 **{_f(a['answer_top3'])}**, right paragraph cited **{_f(a['right_paragraph_cited'])}**, "
-              f"key fact in the key points {_f(a['key_fact_in_key_points'])}"
-              + (f"; plain LlamaIndex, answer in its top 3: **{_f(llama_hit3)}**." if llama_hit3 is not None
-                 else ".")]
-    r = sec.get("ranking")
-    if r:
-        L += ["", f"Ranking of the answer's passages (cross-encoder over the top "
-              f"{sec['shipped']['rerank_candidates']}) against the previous default (hybrid + acronyms, no "
-              f"reranking): nDCG@10 {_f(r['answer']['ndcg@10'])} vs {_f(r['previous']['ndcg@10'])} "
-              f"(paired randomisation p {_f(r['p_ndcg@10'], 4)}); MRR@10 {_f(r['answer']['mrr@10'])} vs "
-              f"{_f(r['previous']['mrr@10'])}; answer in top 3 {_f(r['answer']['hit@3'])} vs "
-              f"{_f(r['previous']['hit@3'])}."]
-    return L + [""]
