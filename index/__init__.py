@@ -157,7 +157,17 @@ __all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
             "prepare_query", "read_manifest", "save_vector_index", "search_vector_index"]
 # --- end of the benchmark names
 
-# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/.
-from .evaluation import EvalReport, evaluate, read_report  # noqa: E402
+# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/. Loaded on first use, since
+# its twenty modules would otherwise add a sixth to every `import index` (the app's cold start).
+_LAZY = ("EvalReport", "evaluate", "read_report")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(".evaluation", __name__), name)
+    raise AttributeError(f"module 'index' has no attribute {name!r}")
+
 
 __all__ += ["EvalReport", "evaluate", "read_report"]
