@@ -23,7 +23,7 @@ from pathlib import Path
 
 import index
 from index import PROJECT_ROOT, Settings, load_settings
-from index.evaluation.machine import loadavg, machine, median
+from index import loadavg, machine, median
 
 SWEEP_MATCH = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 SWEEP_WEIGHT = (0.3, 0.5, 0.7)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.evaluation.registry import SetContext, SystemSpec
+from index import SetContext, SystemSpec
 
 
 def _llamaindex(ctx: SetContext):

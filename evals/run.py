@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from index.evaluation.registry import FAST_SYSTEMS
+from index import FAST_SYSTEMS
 
 
 def cli(argv: list[str] | None = None) -> None:

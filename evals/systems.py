@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import quiet_hf
-from index.evaluation.systems import Retrieved, System
+from index import quiet_hf
+from index import Retrieved, System
 
 # The node-to-chunk mapping rule for systems that do not share our chunk ids.
 OVERLAP_MIN = 0.5

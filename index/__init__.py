@@ -17,7 +17,7 @@ from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
 from .diff import Alignment, Change, Para, align
 from .diff_kb import ChangeAnswer, DiffError, changes_about, diff_documents, edition_pairs
-from .embed import Embedder, ModelError
+from .embed import Embedder, ModelError, quiet_hf
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
 
@@ -159,15 +159,21 @@ __all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
 
 # The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/. Loaded on first use, since
 # its twenty modules would otherwise add a sixth to every `import index` (the app's cold start).
-_LAZY = ("EvalReport", "evaluate", "read_report")
+# The same goes for what evaluation plugins (evals/plugin.py) and the benchmarks build on: the system
+# interface and table entries, and the one machine record and timing summary every report uses.
+_LAZY = {name: ".evaluation" for name in ("EvalReport", "evaluate", "read_report")}
+_LAZY.update({name: ".evaluation.registry" for name in ("FAST_SYSTEMS", "SetContext", "SystemSpec")})
+_LAZY.update({name: ".evaluation.systems" for name in ("Retrieved", "System")})
+_LAZY.update({name: ".evaluation.machine" for name in ("loadavg", "machine", "median", "percentiles", "rss_bytes")})
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(".evaluation", __name__), name)
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'index' has no attribute {name!r}")
 
 
-__all__ += ["EvalReport", "evaluate", "read_report"]
+__all__ += list(_LAZY)
+__all__ += ["quiet_hf"]  # evals/systems.py: the LlamaIndex baseline loads its model offline too

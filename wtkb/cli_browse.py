@@ -15,7 +15,7 @@ import typer
 
 from rich.markup import escape
 
-from wtkb.cli import IndexOpt, app, friendly_errors, out
+from wtkb.cli_base import IndexOpt, app, friendly_errors, out
 
 DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document id (see `wtkb info`).")]
 

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wtkb.cli import IndexOpt, ModelOpt, app, fail, friendly_errors, out
+from wtkb.cli_base import IndexOpt, ModelOpt, app, fail, friendly_errors, out
 
 SHORT = {"unchanged": "same", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
          "new": "new", "removed": "removed"}

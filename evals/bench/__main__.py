@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from index import PROJECT_ROOT, load_settings
-from index.evaluation.machine import loadavg, machine
+from index import loadavg, machine
 from wtkb.progress import progress_bar
 
 from . import __doc__ as PACKAGE_DOC

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import index
-from index.evaluation.machine import median
+from index import median
 
 from .common import NOTES_DIR, PY, TARGETS, Update, dir_bytes, notes_settings, stepper
 from .neighbours import neighbour_profile

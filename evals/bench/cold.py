@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from index import PROJECT_ROOT
-from index.evaluation.machine import median
+from index import median
 
 from .common import COLD_QUESTION, PY, TARGETS, Update, stepper
 

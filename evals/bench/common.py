@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index import PROJECT_ROOT, Settings, load_settings
-from index.evaluation.machine import loadavg
+from index import loadavg
 from wtkb.progress import Update  # the shells' progress callback: update(stage, done, total)
 
 DIM = 384

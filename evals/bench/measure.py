@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from index import PROJECT_ROOT
-from index.evaluation.machine import percentiles
+from index import percentiles
 
 # Run in a child: RSS growth of loading one saved index, libraries already imported.
 MEM_CODE = """import gc, sys
-from index.evaluation.machine import rss_bytes
+from index import rss_bytes
 import index
 kind, path = sys.argv[1], sys.argv[2]
 if kind == "faiss":

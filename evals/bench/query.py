@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import index
-from index.evaluation.machine import median, percentiles
+from index import median, percentiles
 
 from .common import PY, QUESTIONS, TARGETS, Update, notes_settings, stepper
 
