@@ -309,3 +309,16 @@ def test_report_round_trips_and_a_summary_only_folder_reads(tmp_path):
     with pytest.raises(ValueError, match="'systems'"):
         (tmp_path / "latest.json").write_text('{"systems": {}}', encoding="utf-8")
         index.read_report(tmp_path)
+
+
+def test_a_report_written_before_the_shared_machine_record_still_names_its_machine():
+    """Reports in evals/reports/ from earlier runs used other keys for the machine; the app and
+    `report.md` re-rendering read them under today's names instead of printing None."""
+    import json
+
+    import index
+
+    old = {"sets": {}, "machine": {"cores": 2, "cpu": "Test CPU", "load_avg_at_start": [1.5]}}
+    text = index.EvalReport.from_json(json.dumps(old)).to_markdown()
+    assert "Machine: 2 cores (Test CPU)" in text and "load average 1.5 at start" in text
+    assert "None cores" not in text and "None GiB" not in text

@@ -98,6 +98,7 @@ class EvalReport:
         if not isinstance(data, dict) or not isinstance(data.get("sets"), dict):
             raise ValueError("not an evaluation report (no 'sets' mapping)")
         known = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        data["machine"] = _machine_keys(data.get("machine") or {})
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
@@ -109,6 +110,18 @@ class EvalReport:
         from .report_md import render
 
         return render(self)
+
+
+# Reports written before the shared machine record (index/evaluation/machine.py) used these keys.
+_OLD_MACHINE_KEYS = {"cores": "nproc", "cpu": "cpu_model", "platform": "os", "load_avg_at_start": "loadavg_start",
+                     "load_avg_at_end": "loadavg_end"}
+
+
+def _machine_keys(machine: dict) -> dict:
+    """A stored report's machine record under today's keys, so an older report still renders in full."""
+    if not isinstance(machine, dict):
+        return {}
+    return {_OLD_MACHINE_KEYS.get(k, k): v for k, v in machine.items()}
 
 
 def answers_summary(report: EvalReport) -> dict:

@@ -36,7 +36,8 @@ def _header(r: EvalReport) -> list[str]:
     start, end = m.get("loadavg_start") or ["?"], m.get("loadavg_end") or ["?"]
     return ["# wtkb retrieval evaluation", "",
             f"Generated {r.generated_at} in {r.seconds} s by `{r.command}`.", "",
-            f"Machine: {m.get('nproc')} cores ({m.get('cpu_model')}), {m.get('mem_gib')} GiB, Python "
+            f"Machine: {m.get('nproc')} cores ({m.get('cpu_model')}), "
+            + (f"{m['mem_gib']} GiB, " if m.get("mem_gib") else "") + "Python "
             f"{m.get('python')}, {m.get('os')}; 1-minute load average {start[0]} at start, {end[0]} at end. "
             "Latency is wall time per question, warm models, query-vector cache cleared, "
             "index build excluded; other processes may share the machine.", ""]
