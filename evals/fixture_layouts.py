@@ -78,62 +78,12 @@ def build_layout(path: Path, scheme: str = "simple", outline: bool = True, metad
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=25)
     pdf.set_title(metadata_title)
+    _write_cover(pdf)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 24)
-    pdf.ln(50)
-    pdf.multi_cell(0, 12, TITLE, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 12)
-    pdf.multi_cell(0, 8, "Sample statutory guidance for tests\nSeptember 2026", new_x="LMARGIN", new_y="NEXT")
-
-    def contents(pdf, sections):
-        pdf.set_font("Helvetica", "B", 18)
-        pdf.cell(0, 12, "Contents", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 12)
-        for s in sections:
-            text = s.name
-            if pdf.get_string_width(text) > 160:  # wrap a long entry onto a second line
-                cut = text.rfind(" ", 0, len(text) * 3 // 5)
-                pdf.cell(0, 7, text[:cut], new_x="LMARGIN", new_y="NEXT")
-                text = text[cut + 1:]
-            pdf.cell(170, 7, text)  # every level flush left, as DfE contents pages set them
-            pdf.cell(0, 7, str(s.page_number), align="R", new_x="LMARGIN", new_y="NEXT")
-
-    pdf.add_page()
-    pdf.insert_toc_placeholder(contents, pages=1)
+    pdf.insert_toc_placeholder(_write_contents, pages=1)
     label = 0
     for ci, top in enumerate(tops(scheme)):
-        pdf.add_page()
-        pdf.start_section(top.printed, level=0)
-        pdf.set_font("Helvetica", "B", 18)
-        pdf.multi_cell(0, 9, top.printed, new_x="LMARGIN", new_y="NEXT")
-        key["tops"].append({"printed": top.printed, "title": top.title, "kind": top.kind, "number": top.number,
-                            "page": pdf.page_no()})
-        if scheme == "dotted":
-            label = 0
-        for i in range(top.intro):
-            _para(pdf, _filler(top.title.lower(), 3), None)
-        for si, (sec, n) in enumerate(top.sections):
-            if pdf.will_page_break(40):
-                pdf.add_page()
-            pdf.ln(3)
-            pdf.start_section(sec, level=1)
-            pdf.set_font("Helvetica", "B", 14)
-            pdf.write(8, sec)
-            if ci == 1 and si == 0:  # a footnote marker printed on a heading
-                pdf.set_font("Helvetica", "", 7)
-                pdf.write(5, "2")
-            pdf.ln(9)
-            key["sections"].append(sec)
-            if ci == 1 and si == 0:
-                pdf.set_font("Helvetica", "B", 11)
-                pdf.multi_cell(0, 6, BOLD_SENTENCE, new_x="LMARGIN", new_y="NEXT")
-                _drop_cap(pdf, DROP_CAP_WORD, " bodies make sure that every adult knows who the lead person is.")
-            for _ in range(n):
-                label += 1
-                text_label = f"{ci}.{label}" if scheme == "dotted" else str(label)
-                page = _para(pdf, _filler(sec.lower(), 3 + label % 3), text_label)
-                key["paragraphs"][text_label] = {"top": top.title, "kind": top.kind, "number": top.number,
-                                                 "section": sec, "page": page}
+        label = _write_top(pdf, ci, top, scheme, label, key)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
@@ -141,6 +91,87 @@ def build_layout(path: Path, scheme: str = "simple", outline: bool = True, metad
         strip_outline(path)
     key["pages"] = pdf.page_no()
     return key
+
+
+def _write_cover(pdf) -> None:
+    """Page 1: the title in the largest type, where a title is read from when the metadata names a template."""
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 24)
+    pdf.ln(50)
+    pdf.multi_cell(0, 12, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    pdf.multi_cell(0, 8, "Sample statutory guidance for tests\nSeptember 2026", new_x="LMARGIN", new_y="NEXT")
+
+
+def _write_contents(pdf, sections) -> None:
+    """fpdf2 calls this once every heading's page is known: page numbers set
+    right, no dot leaders, and a long entry wrapped onto a second line."""
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 12, "Contents", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    for s in sections:
+        text = s.name
+        if pdf.get_string_width(text) > 160:  # wrap a long entry onto a second line
+            cut = text.rfind(" ", 0, len(text) * 3 // 5)
+            pdf.cell(0, 7, text[:cut], new_x="LMARGIN", new_y="NEXT")
+            text = text[cut + 1:]
+        pdf.cell(170, 7, text)  # every level flush left, as DfE contents pages set them
+        pdf.cell(0, 7, str(s.page_number), align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _write_top(pdf, ci: int, top: Top, scheme: str, label: int, key: dict) -> int:
+    """One top level on a new page: its heading, unnumbered opening paragraphs
+    and sections. Returns the last paragraph number used, since the simple
+    scheme numbers straight through while the dotted one restarts per top level."""
+    pdf.add_page()
+    pdf.start_section(top.printed, level=0)
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 9, top.printed, new_x="LMARGIN", new_y="NEXT")
+    key["tops"].append({"printed": top.printed, "title": top.title, "kind": top.kind, "number": top.number,
+                        "page": pdf.page_no()})
+    if scheme == "dotted":
+        label = 0
+    for _ in range(top.intro):
+        _para(pdf, _filler(top.title.lower(), 3), None)
+    prefix = f"{ci}." if scheme == "dotted" else ""
+    for si, (sec, n) in enumerate(top.sections):
+        # The first section of the first numbered top level carries the oddities.
+        _write_section(pdf, sec, oddities=ci == 1 and si == 0)
+        key["sections"].append(sec)
+        label = _write_numbered(pdf, top, sec, n, prefix, label, key)
+    return label
+
+
+def _write_section(pdf, sec: str, oddities: bool) -> None:
+    """A section heading (a new page only when little room is left, so most
+    start mid-page). With ``oddities``: a footnote marker on the heading, then
+    a bold sentence and a drop capital in the body."""
+    if pdf.will_page_break(40):
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.start_section(sec, level=1)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.write(8, sec)
+    if oddities:  # a footnote marker printed on a heading
+        pdf.set_font("Helvetica", "", 7)
+        pdf.write(5, "2")
+    pdf.ln(9)
+    if oddities:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.multi_cell(0, 6, BOLD_SENTENCE, new_x="LMARGIN", new_y="NEXT")
+        _drop_cap(pdf, DROP_CAP_WORD, " bodies make sure that every adult knows who the lead person is.")
+
+
+def _write_numbered(pdf, top: Top, sec: str, count: int, prefix: str, label: int, key: dict) -> int:
+    """``count`` numbered paragraphs after ``label``, each recorded in the key;
+    returns the last number used."""
+    for _ in range(count):
+        label += 1
+        text_label = f"{prefix}{label}"
+        page = _para(pdf, _filler(sec.lower(), 3 + label % 3), text_label)
+        key["paragraphs"][text_label] = {"top": top.title, "kind": top.kind, "number": top.number,
+                                         "section": sec, "page": page}
+    return label
 
 
 def _para(pdf, text: str, label: str | None) -> int:

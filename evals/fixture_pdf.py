@@ -139,15 +139,30 @@ def build_fixture(path: Path) -> dict:
     pdf.core_fonts_encoding = "windows-1252"  # gives the core fonts a bullet and curly quotes
     pdf.set_auto_page_break(auto=True, margin=28)
     pdf.set_title(TITLE)
+    _write_cover(pdf)
+    _write_contents(pdf)
+    for ch in chapters():
+        _write_chapter(pdf, ch, key)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    key["pages"] = pdf.page_no()
+    return key
 
-    pdf.add_page()  # cover
+
+def _write_cover(pdf) -> None:
+    """Page 1: the title in large type, which the cleaner must keep out of the text."""
+    pdf.add_page()
     pdf.set_font("Helvetica", "B", 24)
     pdf.ln(60)
     pdf.multi_cell(0, 12, TITLE, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 14)
     pdf.multi_cell(0, 8, "A layout fixture for testing\nDecember 2023", new_x="LMARGIN", new_y="NEXT")
 
-    pdf.add_page()  # contents, with dot leaders
+
+def _write_contents(pdf) -> None:
+    """Page 2: a contents page with dot leaders, which must never become text or headings."""
+    pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
@@ -157,63 +172,86 @@ def build_fixture(path: Path) -> dict:
         for sec in ch.sections:
             pdf.cell(0, 7, f"    {sec.title} " + "." * 50 + f" {ch.number + 2}", new_x="LMARGIN", new_y="NEXT")
 
-    for ch in chapters():
-        pdf.add_page()
-        pdf.set_font("Helvetica", "B", 16)
-        pdf.cell(0, 10, f"Chapter {ch.number}: {ch.title}", new_x="LMARGIN", new_y="NEXT")
-        key["chapters"][str(ch.number)] = ch.title
-        for sec in ch.sections:
-            key["sections"].append((str(ch.number), sec.title))
-            pdf.ln(2)
-            pdf.set_font("Helvetica", "B", 13)
-            pdf.cell(0, 9, sec.title, new_x="LMARGIN", new_y="NEXT")
-            for para in sec.paras:
-                pdf.set_font("Helvetica", "", 11)
-                start_page = None
-                footnote_page = None
-                for i, line in enumerate(para.lines):
-                    if pdf.will_page_break(6):
-                        pdf.add_page()
-                    if start_page is None:
-                        start_page = pdf.page_no()
-                    text = f"{para.number}. {line}" if i == 0 else line
-                    if para.footnote_after and para.footnote_after in text:
-                        before, after = text.split(para.footnote_after, 1)
-                        pdf.write(6, before + para.footnote_after)
-                        pdf.set_font("Helvetica", "", 7)
-                        pdf.write(4, "1")
-                        pdf.set_font("Helvetica", "", 11)
-                        pdf.write(6, after)
-                        pdf.ln(6)
-                        footnote_page = pdf.page_no()
-                    else:
-                        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-                for b in para.bullets:
-                    pdf.cell(0, 6, f"\u2022 {b}", new_x="LMARGIN", new_y="NEXT")
-                if footnote_page:
-                    y = pdf.get_y()
-                    pdf.set_auto_page_break(auto=False)
-                    pdf.set_y(-24)
-                    pdf.set_font("Helvetica", "", 8)
-                    pdf.cell(0, 5, f"1 {FOOTNOTE}")
-                    pdf.set_auto_page_break(auto=True, margin=28)
-                    pdf.set_y(y)
-                pdf.ln(2)
-                body = " ".join(para.lines).replace("safe- guard", "safeguard")
-                if para.bullets:
-                    body += "\n" + "\n".join(f"\u2022 {b}" for b in para.bullets)
-                key["paragraphs"][para.number] = {
-                    "chapter": str(ch.number),
-                    "chapter_title": ch.title,
-                    "section": sec.title,
-                    "page": start_page,
-                    "text": body,
-                }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    key["pages"] = pdf.page_no()
-    return key
+
+def _write_chapter(pdf, ch: Chapter, key: dict) -> None:
+    """A chapter on a new page, its sections and paragraphs, each recorded in the answer key."""
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, f"Chapter {ch.number}: {ch.title}", new_x="LMARGIN", new_y="NEXT")
+    key["chapters"][str(ch.number)] = ch.title
+    for sec in ch.sections:
+        key["sections"].append((str(ch.number), sec.title))
+        pdf.ln(2)
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.cell(0, 9, sec.title, new_x="LMARGIN", new_y="NEXT")
+        for para in sec.paras:
+            start_page = _write_para(pdf, para)
+            key["paragraphs"][para.number] = _para_answer(ch, sec, para, start_page)
+
+
+def _write_para(pdf, para: Para) -> int:
+    """One numbered paragraph line by line (so it can cross a page break), then
+    its bullets and, on the page of its marker, its footnote. Returns the page
+    the paragraph starts on."""
+    pdf.set_font("Helvetica", "", 11)
+    start_page = None
+    footnote_page = None
+    for i, line in enumerate(para.lines):
+        if pdf.will_page_break(6):
+            pdf.add_page()
+        if start_page is None:
+            start_page = pdf.page_no()
+        text = f"{para.number}. {line}" if i == 0 else line
+        if para.footnote_after and para.footnote_after in text:
+            _write_marked_line(pdf, text, para.footnote_after)
+            footnote_page = pdf.page_no()
+        else:
+            pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    for b in para.bullets:
+        pdf.cell(0, 6, f"\u2022 {b}", new_x="LMARGIN", new_y="NEXT")
+    if footnote_page:
+        _write_footnote(pdf)
+    pdf.ln(2)
+    return start_page
+
+
+def _write_marked_line(pdf, text: str, word: str) -> None:
+    """A body line with a small superscript "1" after ``word``: the marker the
+    loader must drop from the paragraph text."""
+    before, after = text.split(word, 1)
+    pdf.write(6, before + word)
+    pdf.set_font("Helvetica", "", 7)
+    pdf.write(4, "1")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.write(6, after)
+    pdf.ln(6)
+
+
+def _write_footnote(pdf) -> None:
+    """The footnote in small type at the foot of the current page; writing
+    resumes where the body left off."""
+    y = pdf.get_y()
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_y(-24)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.cell(0, 5, f"1 {FOOTNOTE}")
+    pdf.set_auto_page_break(auto=True, margin=28)
+    pdf.set_y(y)
+
+
+def _para_answer(ch: Chapter, sec: Section, para: Para, start_page: int) -> dict:
+    """The answer key's entry for one paragraph: the text a chunk should hold,
+    with the hyphenated word rejoined and the bullets on their own lines."""
+    body = " ".join(para.lines).replace("safe- guard", "safeguard")
+    if para.bullets:
+        body += "\n" + "\n".join(f"\u2022 {b}" for b in para.bullets)
+    return {
+        "chapter": str(ch.number),
+        "chapter_title": ch.title,
+        "section": sec.title,
+        "page": start_page,
+        "text": body,
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import frontmatter
 from .limits import Limits, check_page_lines, check_pdf_header, check_size
+from .load_html import html_lines
 from .outline import read_outline
 from .provenance import id_from_name, is_official, load_sources, valid_id
 from .records import DocMeta, Document, Heading, IngestError, Line, file_sha256, slugify
@@ -211,10 +212,8 @@ def _merge_drop_capital_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
-# ---------------------------------------------------------------- HTML
+# ---------------------------------------------------------------- Markdown and text
 
-_HTML_CHAPTER = re.compile(r"^(chapter\s+\d+|appendix\s+[a-z0-9]+|annex\s+[a-z0-9]+|part\s+\w+|introduction|\d{1,2}\.?\s)\b",
-                           re.I)
 MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))+\)")
 
 
@@ -223,56 +222,6 @@ def strip_links(text: str) -> str:
     "the guidance", "![a chart](c.png)" → "a chart". The address never reaches a chunk."""
     return MD_LINK.sub(r"\1", text)
 
-
-def _html_lines(path: Path, raw: str) -> tuple[list[Line], str]:
-    """GOV.UK publication pages: h2 = chapter, h3 = section, h4 = subsection.
-
-    Scripts, styles, iframes, forms and navigation are dropped, so nothing but
-    the publication's own words reaches the index.
-    """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(["script", "style", "iframe", "form", "nav", "header", "footer", "noscript", "svg",
-                     "button", "input", "select", "textarea", "object", "embed"]):
-        tag.decompose()
-    title_tag = soup.find("h1") or soup.find("title")
-    title = title_tag.get_text(" ", strip=True) if title_tag else ""
-    body = soup.select_one(".govspeak") or soup.find("main") or soup.body or soup
-    # Footnotes are not part of the paragraphs that point to them.
-    for tag in body.select(".footnotes, div.footnotes, sup:has(a.footnote), a.footnote, sup[id^=fnref]"):
-        tag.decompose()
-    lines: list[Line] = []
-    has_h2_chapters = any(_HTML_CHAPTER.match(h.get_text(" ", strip=True)) for h in body.find_all("h2"))
-    for el in body.find_all(["h2", "h3", "h4", "p", "li", "tr"]):
-        text = " ".join(el.get_text(" ", strip=True).split())  # a <br> inside a paragraph is a wrap, not a break
-        if not text:
-            continue
-        if el.name == "tr":  # a table row is a paragraph of its own, cells apart
-            cells = [c.get_text(" ", strip=True) for c in el.find_all(["th", "td"])]
-            lines.append(Line(" | ".join(c for c in cells if c), style="para"))
-            continue
-        if el.find_parent("table"):
-            continue  # read with its row
-        if el.name == "li" and el.find(["p"]):
-            continue  # its <p> children are visited on their own
-        if el.name == "p" and el.find_parent("li"):
-            style = "bullet"
-        elif el.name == "h2":
-            style = "chapter" if has_h2_chapters else "section"
-        elif el.name == "h3":
-            style = "section" if has_h2_chapters else "subsection"
-        elif el.name == "h4":
-            style = "subsection"
-        elif el.name == "li":
-            style = "bullet"
-        else:
-            style = "para"
-        lines.append(Line(text, style=style))
-    return lines, title
-
-
-# ---------------------------------------------------------------- Markdown
 
 def _md_lines(text: str, chapter_level: int) -> list[Line]:
     """Markdown blocks to lines. Blank lines end paragraphs; wrapped lines join."""
@@ -367,12 +316,27 @@ def load(path: Path, sources: dict[str, dict] | None = None, trusted: dict[str, 
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise IngestError(f"{path}: unsupported file type '{path.suffix}'; use PDF, HTML, Markdown or plain text")
+    sha = _checked_sha256(path, fmt, limits)
+    if fmt == "pdf":
+        check_pdf_header(path)
+        lines, pages, title, outline = _pdf_lines(path, limits)
+        meta = guess_meta(path, sources, title, sha, trusted)
+        return Document(meta, path, sha, fmt, lines, pages, outline)
+    lines, meta = _text_lines(path, fmt, _read_nonblank(path), sources, sha, trusted, limits)
+    if not any(ln.text.strip() for ln in lines):
+        raise IngestError(f"{path}: no readable text found; check the file's contents")
+    return Document(meta, path, sha, fmt, lines, 0)
+
+
+def _checked_sha256(path: Path, fmt: str, limits: Limits) -> str:
+    """The file's sha256, once it is known to be a non-empty file within the
+    size limit. Size is checked first so an oversized file is never hashed."""
     try:
         size = path.stat().st_size
         if size == 0:
             raise IngestError(f"{path}: the file is empty; replace it with the full document or remove it")
         check_size(path, size, fmt, limits)
-        sha = file_sha256(path)
+        return file_sha256(path)
     except FileNotFoundError as e:
         raise IngestError(f"{path}: the file disappeared while reading; check the folder and rebuild") from e
     except IsADirectoryError as e:
@@ -380,39 +344,42 @@ def load(path: Path, sources: dict[str, dict] | None = None, trusted: dict[str, 
     except OSError as e:
         raise IngestError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
 
-    if fmt == "pdf":
-        check_pdf_header(path)
-        lines, pages, title, outline = _pdf_lines(path, limits)
-        meta = guess_meta(path, sources, title, sha, trusted)
-        return Document(meta, path, sha, fmt, lines, pages, outline)
 
+def _read_nonblank(path: Path) -> str:
+    """A text file's contents, refusing one that holds nothing but white space."""
     try:
         raw = read_text(path)
     except OSError as e:
         raise IngestError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
     if not raw.strip():
         raise IngestError(f"{path}: the file holds only white space; replace it with the full document or remove it")
+    return raw
+
+
+def _text_lines(path: Path, fmt: str, raw: str, sources: dict[str, dict], sha: str,
+                trusted: dict[str, set[str]] | None, limits: Limits) -> tuple[list[Line], DocMeta]:
+    """Lines and metadata for an HTML, Markdown or plain-text file."""
     if fmt == "html":
-        lines, title = _html_lines(path, raw)
-        meta = guess_meta(path, sources, title, sha, trusted)
-    elif fmt == "md":
+        lines, title = html_lines(path, raw)
+        return lines, guess_meta(path, sources, title, sha, trusted)
+    if fmt == "md":
         fm, body = frontmatter.parse(path, raw, limits)
         meta = _md_meta(path, fm, sources, sha, trusted) if fm else guess_meta(path, sources, "", sha, trusted)
         # A note that covers one chapter uses ## for sections; a free-standing
         # Markdown file uses # or ## for chapters.
-        lines = _md_lines(strip_links(body), chapter_level=1 if meta.covers_chapter else 2)
-    else:
-        # Plain text: blank lines separate blocks; each block is one line for
-        # the structure finder, which recognises chapters and numbered paragraphs.
-        blocks = re.split(r"\n\s*\n", raw.replace("\r\n", "\n"))
-        lines = []
-        for block in (strip_links(" ".join(b.split())) for b in blocks if b.strip()):
-            # "1 Introduction" is a numbered heading; "1. Records are kept…" a numbered paragraph.
-            numbered_heading = re.match(r"^\d+(\.\d+)*\s+[A-Z]", block) is not None
-            heading = (len(block.split()) <= 12 and not re.search(r"[.;:,!?]$", block)
-                       and (not block[:1].isdigit() or numbered_heading))
-            lines.append(Line(block, style="txt-heading" if heading else "para"))
-        meta = guess_meta(path, sources, "", sha, trusted)
-    if not any(ln.text.strip() for ln in lines):
-        raise IngestError(f"{path}: no readable text found; check the file's contents")
-    return Document(meta, path, sha, fmt, lines, 0)
+        return _md_lines(strip_links(body), chapter_level=1 if meta.covers_chapter else 2), meta
+    return _txt_lines(raw), guess_meta(path, sources, "", sha, trusted)
+
+
+def _txt_lines(raw: str) -> list[Line]:
+    """Plain text: blank lines separate blocks; each block is one line for
+    the structure finder, which recognises chapters and numbered paragraphs."""
+    blocks = re.split(r"\n\s*\n", raw.replace("\r\n", "\n"))
+    lines = []
+    for block in (strip_links(" ".join(b.split())) for b in blocks if b.strip()):
+        # "1 Introduction" is a numbered heading; "1. Records are kept…" a numbered paragraph.
+        numbered_heading = re.match(r"^\d+(\.\d+)*\s+[A-Z]", block) is not None
+        heading = (len(block.split()) <= 12 and not re.search(r"[.;:,!?]$", block)
+                   and (not block[:1].isdigit() or numbered_heading))
+        lines.append(Line(block, style="txt-heading" if heading else "para"))
+    return lines

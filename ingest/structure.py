@@ -167,6 +167,156 @@ def _chapter_from_line(ln: Line, mapped: bool) -> tuple[str, str, str]:
     return "chapter", re.sub(r"[^A-Za-z0-9]+", "-", ln.text)[:40].strip("-"), ln.text
 
 
+HEADING_STYLES = ("heading", "chapter", "section", "subsection")
+
+
+@dataclass
+class _OpenParagraph:
+    """The paragraph being read: lines join it until a label, a heading or markup closes it."""
+    text: str
+    label: str | None
+    page: int | None
+    page_end: int | None
+
+
+@dataclass
+class _Output:
+    """What has been written so far.
+
+    Paragraph offsets point into the cleaned document text, so the text is
+    built here piece by piece (``length`` is its length so far) in the same
+    pass that records the paragraphs.
+    """
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    length: int = 0
+    open: _OpenParagraph | None = None
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Per-document decisions taken once, before the lines are read."""
+    mapped: bool  # the document has a map (outline or contents), so its levels are known
+    scheme: str  # "simple" or "dotted" paragraph labels (``label_scheme``)
+    chapters_by_wording: bool  # no map and not a note on one chapter: chapters come from their wording
+
+
+def _emit(out: _Output, text: str) -> tuple[int, int]:
+    """Append a block to the cleaned text; blocks are separated by a blank line."""
+    if out.pieces:
+        out.pieces.append("\n\n")
+        out.length += 2
+    start = out.length
+    out.pieces.append(text)
+    out.length += len(text)
+    return start, out.length
+
+
+def _close_paragraph(out: _Output, st: _State) -> None:
+    """Record the open paragraph (if it holds any text) under the current
+    chapter and section. It is closed before a heading changes them, so it is
+    cited where it was printed."""
+    para = out.open
+    if para and para.text.strip():
+        text = para.text.strip()
+        start, end = _emit(out, text)
+        out.paragraphs.append(Paragraph(text=text, chapter_number=st.chapter_number, chapter_title=st.chapter_title,
+                                        section=tuple(st.section), label=para.label, page=para.page,
+                                        page_end=para.page_end, start=start, end=end, chapter_kind=st.chapter_kind))
+    out.open = None
+
+
+def _open_paragraph(out: _Output, st: _State, text: str, label: str | None, page: int | None) -> None:
+    """Close whatever paragraph is open and start a new one at this line."""
+    _close_paragraph(out, st)
+    out.open = _OpenParagraph(text, label, page, page)
+
+
+def _line_role(ln: Line, rules: _Rules) -> tuple[str, bool, tuple[str, str, str] | None]:
+    """(style, whether the line is a heading, the chapter its wording names).
+
+    A short plain-text block ("txt-heading") is decided here to be a chapter
+    or a section heading; chapters are looked for by wording only where the
+    document has no map to name them."""
+    style = ln.style
+    heading_like = style in HEADING_STYLES
+    if style == "txt-heading":
+        style = "heading" if _legacy_chapter(ln, True) else "section"
+        heading_like = True
+    chapter = None
+    if rules.chapters_by_wording and style in ("heading", "chapter", ""):
+        chapter = _legacy_chapter(ln, heading_like)
+    return style, heading_like, chapter
+
+
+def _place_heading(st: _State, ln: Line, style: str) -> None:
+    """Update the chapter title or the section path for a heading line.
+
+    A map-given depth wins; without one, a subsection nests under the
+    current top section and any other heading starts a new section path."""
+    if st.awaiting_title and ln.level < 0:
+        st.chapter_title = ln.text
+        st.awaiting_title = False
+    elif ln.level >= 1:
+        st.section = st.section[:ln.level - 1] + [ln.text]
+    elif style == "heading" and ln.text.lower() == "introduction" and st.chapter_number == "0":
+        st.chapter_title = "Introduction"
+    elif style == "subsection" and st.section:
+        st.section = [st.section[0], ln.text]
+    else:
+        st.section = [ln.text]
+
+
+def _add_bullet(out: _Output, st: _State, ln: Line) -> None:
+    """A bullet belongs to the paragraph it follows (one is opened if none is)."""
+    if out.open is None:
+        _open_paragraph(out, st, "", None, ln.page)
+    out.open.text += "\n\u2022 " + ln.text
+    out.open.page_end = ln.page or out.open.page_end
+
+
+def _extend_paragraph(para: _OpenParagraph, ln: Line) -> None:
+    """Join a wrapped line to the open paragraph, or to its last bullet when
+    the paragraph ends in one."""
+    para.page_end = ln.page or para.page_end
+    if "\n" in para.text and para.text.rsplit("\n", 1)[1].startswith("\u2022"):
+        head, last = para.text.rsplit("\n", 1)
+        para.text = head + "\n" + join_lines(last, ln.text)
+    else:
+        para.text = join_lines(para.text, ln.text)
+
+
+def _read_body_line(out: _Output, st: _State, ln: Line, style: str, rules: _Rules) -> None:
+    """A line of body text: it opens a numbered paragraph when its label
+    continues the numbering, opens a paragraph where markup says one starts,
+    and otherwise continues the open paragraph."""
+    found = match_label(ln.text, rules.scheme) if style in ("", "para") else None
+    if found and continues(found[0], st.last_label, st.new_chapter):
+        st.last_label, st.new_chapter = found[0], False
+        _open_paragraph(out, st, found[1], found[0], ln.page)
+    elif style == "para" or out.open is None:
+        _open_paragraph(out, st, ln.text, None, ln.page)
+    else:
+        _extend_paragraph(out.open, ln)
+
+
+def _read_line(out: _Output, st: _State, ln: Line, rules: _Rules) -> None:
+    """Route one cleaned line: a chapter, a heading, a title (dropped), a bullet or body text."""
+    style, heading_like, chapter = _line_role(ln, rules)
+    if chapter or style == "chapter":
+        _close_paragraph(out, st)
+        st.enter_chapter(*(chapter or _chapter_from_line(ln, rules.mapped)))
+        _emit(out, ln.text)
+    elif heading_like:
+        _close_paragraph(out, st)
+        _place_heading(st, ln, style)
+        _emit(out, ln.text)
+    elif style == "bullet":
+        _add_bullet(out, st, ln)
+    elif style != "title":
+        _read_body_line(out, st, ln, style, rules)
+
+
 def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], str]:
     """Paragraphs with their chapter, section, label and page, and the cleaned
     document text their character offsets point into."""
@@ -175,91 +325,10 @@ def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], 
         st.chapter_number = meta.covers_chapter
         st.chapter_title = meta.covers_chapter_title or meta.title
     mapped = any(ln.level >= 0 for ln in lines)
-    scheme = label_scheme(lines)
-    paras: list[Paragraph] = []
-    out: list[str] = []  # pieces of the cleaned document text
-    pos = 0
-    cur: dict | None = None
-
-    def emit(text: str) -> tuple[int, int]:
-        nonlocal pos
-        if out:
-            out.append("\n\n")
-            pos += 2
-        start = pos
-        out.append(text)
-        pos += len(text)
-        return start, pos
-
-    def flush():
-        nonlocal cur
-        if cur and cur["text"].strip():
-            text = cur["text"].strip()
-            start, end = emit(text)
-            paras.append(Paragraph(text=text, chapter_number=st.chapter_number, chapter_title=st.chapter_title,
-                                   section=tuple(st.section), label=cur["label"], page=cur["page"],
-                                   page_end=cur["page_end"], start=start, end=end, chapter_kind=st.chapter_kind))
-        cur = None
-
-    def start_para(text: str, label: str | None, page: int | None):
-        nonlocal cur
-        flush()
-        cur = {"text": text, "label": label, "page": page, "page_end": page}
-
+    rules = _Rules(mapped=mapped, scheme=label_scheme(lines),
+                   chapters_by_wording=not mapped and not meta.covers_chapter)
+    out = _Output()
     for ln in lines:
-        style = ln.style
-        heading_like = style in ("heading", "chapter", "section", "subsection")
-        chapter = None
-        if style == "txt-heading":  # a short plain-text block: a chapter or a section heading
-            style = "heading" if _legacy_chapter(ln, True) else "section"
-            heading_like = True
-        if not mapped and style in ("heading", "chapter", "") and not meta.covers_chapter:
-            chapter = _legacy_chapter(ln, heading_like)
-        if chapter or style == "chapter":
-            flush()
-            st.enter_chapter(*(chapter or _chapter_from_line(ln, mapped)))
-            emit(ln.text)
-            continue
-        if heading_like:
-            flush()
-            if st.awaiting_title and ln.level < 0:
-                st.chapter_title = ln.text
-                st.awaiting_title = False
-            elif ln.level >= 1:  # a section from the document's map: its depth is known
-                st.section = st.section[:ln.level - 1] + [ln.text]
-            elif style == "heading" and ln.text.lower() == "introduction" and st.chapter_number == "0":
-                st.chapter_title = "Introduction"
-            elif style == "subsection" and st.section:
-                st.section = [st.section[0], ln.text]
-            else:
-                st.section = [ln.text]
-            emit(ln.text)
-            continue
-        if style == "title":
-            continue
-        if style == "bullet":
-            if cur is None:
-                start_para("", None, ln.page)
-            cur["text"] += "\n\u2022 " + ln.text
-            cur["page_end"] = ln.page or cur["page_end"]
-            continue
-        found = match_label(ln.text, scheme) if style in ("", "para") else None
-        if found and continues(found[0], st.last_label, st.new_chapter):
-            st.last_label, st.new_chapter = found[0], False
-            start_para(found[1], found[0], ln.page)
-            continue
-        if style == "para":  # markup gives paragraph boundaries
-            start_para(ln.text, None, ln.page)
-            continue
-        # A PDF or text line continues the current paragraph (or a bullet in it).
-        if cur is None:
-            start_para(ln.text, None, ln.page)
-            continue
-        cur["page_end"] = ln.page or cur["page_end"]
-        if "\n" in cur["text"] and cur["text"].rsplit("\n", 1)[1].startswith("\u2022"):
-            head, last = cur["text"].rsplit("\n", 1)
-            cur["text"] = head + "\n" + join_lines(last, ln.text)
-        else:
-            cur["text"] = join_lines(cur["text"], ln.text)
-    flush()
-    return paras, "".join(out)
+        _read_line(out, st, ln, rules)
+    _close_paragraph(out, st)
+    return out.paragraphs, "".join(out.pieces)
