@@ -161,7 +161,7 @@ __all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
 # its twenty modules would otherwise add a sixth to every `import index` (the app's cold start).
 # The same goes for what evaluation plugins (evals/plugin.py) and the benchmarks build on: the system
 # interface and table entries, and the one machine record and timing summary every report uses.
-_LAZY = {name: ".evaluation" for name in ("EvalReport", "evaluate", "read_report")}
+_LAZY = {name: ".evaluation" for name in ("EvalReport", "Question", "evaluate", "load_gold", "read_report")}
 _LAZY.update({name: ".evaluation.registry" for name in ("FAST_SYSTEMS", "SetContext", "SystemSpec")})
 _LAZY.update({name: ".evaluation.systems" for name in ("Retrieved", "System")})
 _LAZY.update({name: ".evaluation.machine" for name in ("loadavg", "machine", "median", "percentiles", "rss_bytes")})
