@@ -530,3 +530,14 @@ def test_export_of_an_empty_basket():
     from docx import Document
 
     assert "No excerpts were selected." in [p.text for p in Document(io.BytesIO(export.to_docx([]))).paragraphs]
+
+
+def test_the_evaluation_page_says_truly_whether_the_app_reranks():
+    """The recommendation sentence must not claim the app skips the cross-encoder when it runs it."""
+    from wtkb.ui.evaluation import recommended_text
+
+    rec = {"system": "hybrid+acronyms", "rerank": {"p50_ms": 3300.0}}
+    with_rerank = recommended_text(rec, "hybrid+rerank")
+    without = recommended_text(rec, "hybrid")
+    assert "does not use it" not in with_rerank and "re-orders passages with the cross-encoder" in with_rerank
+    assert "so the app does not use it" in without and "3.3 s" in without
