@@ -126,6 +126,13 @@ def markdown(result: dict, command: str, gold: Path) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(index.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.signals", description=__doc__.split("\n\n")[0])
     ap.add_argument("--gold", type=Path, default=index.PROJECT_ROOT / "evals" / "gold" / "notes.jsonl")
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python -m evals.signals", *(argv if argv is not None else sys.argv[1:])])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "signals.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = markdown(result, command, args.gold)
+    text = markdown(result, command, _shown(args.gold))
     (args.out / "signals.md").write_text(text, encoding="utf-8")
     print(text)
     return 0
