@@ -178,6 +178,126 @@ def _deduplicate(results: list[IngestedFile]) -> tuple[list[IngestedFile], list[
     return done, warnings
 
 
+def _dirs_to_read(settings: Settings, corpus_dirs: list[Path] | None) -> list[Path]:
+    """The folders to read. The default official folder only exists after
+    `wtkb fetch`, so its absence is normal and it is then left out."""
+    return [Path(d) for d in corpus_dirs] if corpus_dirs else \
+        [Path(d) for d in settings.corpus_dirs if Path(d).exists() or Path(d) != Path(settings.official_dir)]
+
+
+def _all_chunks(ingested: list[IngestedFile], dirs: list[Path]) -> list[Chunk]:
+    """Every chunk in document order; an empty corpus stops the build before
+    anything is written, so the live index stays as it was."""
+    chunks: list[Chunk] = [c for f in ingested for c in f.chunks]
+    if not chunks:
+        where = ", ".join(str(d) for d in dirs)
+        raise store.IndexError_(f"no readable documents in {where}; add PDF/HTML/Markdown/text files "
+                                "(or run `wtkb fetch`) and build again. The existing index was not changed")
+    return chunks
+
+
+@dataclass
+class _Embedded:
+    """Row i of each field belongs to chunk i: the text that was embedded,
+    its content hash (the reuse key) and its vector."""
+    texts: list[str]
+    hashes: list[str]
+    vectors: np.ndarray
+
+
+def _encode(embedder: Embedder, texts: list[str], progress: Progress | None) -> np.ndarray:
+    """Embed ``texts``, turning the embedder's per-batch counts into a running total for the progress bar."""
+    done = 0
+
+    def tick(n):
+        nonlocal done
+        done += n
+        if progress:
+            progress("embed", done, len(texts))
+
+    return embedder.encode(texts, progress=tick)
+
+
+def _embed(settings: Settings, embedder: Embedder, index_dir: Path, chunks: list[Chunk],
+           progress: Progress | None, report: BuildReport) -> _Embedded:
+    """Vectors for every chunk. Unchanged chunks take theirs from the live
+    index, so only new or edited text pays for the model."""
+    cache = _previous_vectors(index_dir, embedder.identity)
+    texts = [c.embed_text if settings.header_in_embedding else c.text for c in chunks]
+    hashes = [c.content_hash for c in chunks]
+    todo = [i for i, h in enumerate(hashes) if h not in cache]
+    dim = embedder.dim if todo else len(next(iter(cache.values())))
+    vecs = np.zeros((len(chunks), dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in cache:
+            vecs[i] = cache[h]
+    if todo:
+        te = time.perf_counter()
+        vecs[todo] = _encode(embedder, [texts[i] for i in todo], progress)
+        report.embed_seconds = time.perf_counter() - te
+    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+    return _Embedded(texts, hashes, vecs)
+
+
+def _new_version(index_dir: Path) -> Path:
+    """An empty version folder; failing to make one is a disk problem, reported as such."""
+    try:
+        return store.new_version_dir(index_dir)
+    except OSError as e:
+        raise _write_error(index_dir, e) from e
+
+
+def _write_files(settings: Settings, embedder: Embedder, index_dir: Path, version: Path,
+                 ingested: list[IngestedFile], chunks: list[Chunk], embedded: _Embedded) -> str:
+    """Everything in the version folder except the manifest, which is written
+    last; returns which query encoder the version carries."""
+    np.save(version / "vectors.npy", embedded.vectors)
+    query_encoder = _query_encoder(settings, embedder, index_dir, version)
+    vectors.save(vectors.build(embedded.vectors, settings.exact_search_max), version / "vectors.faiss")
+    KeywordIndex.build(embedded.texts).save(version / "bm25")
+    store.write_chunks(version, chunks)
+    (version / "docs").mkdir()
+    for f in ingested:
+        _doc_path(version, f.document.meta.doc_id).write_text(f.text, encoding="utf-8")
+    return query_encoder
+
+
+def _document_entries(ingested: list[IngestedFile]) -> list[dict]:
+    """One manifest row per document: what the app shows about it and what staleness checks compare."""
+    return [{
+        "doc_id": f.document.meta.doc_id, "title": f.document.meta.title,
+        "short_title": f.document.meta.short_title, "edition": f.document.meta.edition,
+        "kind": f.document.meta.kind, "official": f.document.meta.official, "url": f.document.meta.url,
+        "covers_doc": f.document.meta.covers_doc, "covers_chapter": f.document.meta.covers_chapter,
+        "path": display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
+        "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
+    } for f in ingested]
+
+
+def _manifest(settings: Settings, embedder: Embedder, embedded: _Embedded, query_encoder: str,
+              report: BuildReport, dirs: list[Path], fingerprint: dict[str, str], t0: float) -> dict:
+    """The version's description: enough to reuse its vectors, judge its
+    staleness and reproduce it (model, chunker, library versions)."""
+    vecs = embedded.vectors
+    return {
+        "model": {"name": getattr(embedder, "name", settings.model), "identity": embedder.identity,
+                  "dim": int(vecs.shape[1])},
+        "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding,
+                    "parser_version": PARSER_VERSION},
+        "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
+        "query_encoder": query_encoder,
+        "sources": report.documents,
+        "corpus_dirs": [display_path(d) for d in dirs],
+        "corpus_files": fingerprint,
+        "chunk_count": len(embedded.hashes),
+        "content_hashes": embedded.hashes,
+        "versions": _versions(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(time.perf_counter() - t0, 2),
+        "warnings": report.warnings,
+    }
+
+
 def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: Progress | None = None,
           embedder: Embedder | None = None) -> BuildReport:
     """Build a new index version from the corpus and make it live."""
@@ -185,9 +305,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
     index_dir = Path(settings.index_dir)
     report = BuildReport(index_dir=index_dir)
     embedder = embedder or Embedder(settings.model, settings.embed_batch_size)
-    # The default official folder only exists after `wtkb fetch`; its absence is normal.
-    dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else \
-        [Path(d) for d in settings.corpus_dirs if Path(d).exists() or Path(d) != Path(settings.official_dir)]
+    dirs = _dirs_to_read(settings, corpus_dirs)
 
     with store.build_lock(index_dir):
         # Fingerprint the corpus as found at the start, so a file changed
@@ -195,74 +313,13 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
         files, _ = discover(dirs)
         fingerprint = corpus_fingerprint(files)
         ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress, files=files)
-        chunks: list[Chunk] = [c for f in ingested for c in f.chunks]
-        if not chunks:
-            where = ", ".join(str(d) for d in dirs)
-            raise store.IndexError_(f"no readable documents in {where}; add PDF/HTML/Markdown/text files "
-                                    "(or run `wtkb fetch`) and build again. The existing index was not changed")
-
-        cache = _previous_vectors(index_dir, embedder.identity)
-        texts = [c.embed_text if settings.header_in_embedding else c.text for c in chunks]
-        hashes = [c.content_hash for c in chunks]
-        todo = [i for i, h in enumerate(hashes) if h not in cache]
-        dim = embedder.dim if todo else len(next(iter(cache.values())))
-        vecs = np.zeros((len(chunks), dim), dtype=np.float32)
-        for i, h in enumerate(hashes):
-            if h in cache:
-                vecs[i] = cache[h]
-        if todo:
-            te = time.perf_counter()
-            done = 0
-
-            def tick(n):
-                nonlocal done
-                done += n
-                if progress:
-                    progress("embed", done, len(todo))
-
-            new = embedder.encode([texts[i] for i in todo], progress=tick)
-            vecs[todo] = new
-            report.embed_seconds = time.perf_counter() - te
-        report.embedded, report.reused = len(todo), len(chunks) - len(todo)
-
+        chunks = _all_chunks(ingested, dirs)
+        embedded = _embed(settings, embedder, index_dir, chunks, progress, report)
+        version = _new_version(index_dir)
         try:
-            version = store.new_version_dir(index_dir)
-        except OSError as e:
-            raise _write_error(index_dir, e) from e
-        try:
-            np.save(version / "vectors.npy", vecs)
-            query_encoder = _query_encoder(settings, embedder, index_dir, version)
-            vectors.save(vectors.build(vecs, settings.exact_search_max), version / "vectors.faiss")
-            KeywordIndex.build(texts).save(version / "bm25")
-            store.write_chunks(version, chunks)
-            (version / "docs").mkdir()
-            for f in ingested:
-                _doc_path(version, f.document.meta.doc_id).write_text(f.text, encoding="utf-8")
-            report.documents = [{
-                "doc_id": f.document.meta.doc_id, "title": f.document.meta.title,
-                "short_title": f.document.meta.short_title, "edition": f.document.meta.edition,
-                "kind": f.document.meta.kind, "official": f.document.meta.official, "url": f.document.meta.url,
-                "covers_doc": f.document.meta.covers_doc, "covers_chapter": f.document.meta.covers_chapter,
-                "path": display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
-                "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
-            } for f in ingested]
-            manifest = {
-                "model": {"name": getattr(embedder, "name", settings.model), "identity": embedder.identity,
-                          "dim": int(vecs.shape[1])},
-                "chunker": {"max_tokens": settings.max_tokens, "header_in_embedding": settings.header_in_embedding,
-                            "parser_version": PARSER_VERSION},
-                "vector_index": "exact" if len(vecs) <= settings.exact_search_max else "hnsw",
-                "query_encoder": query_encoder,
-                "sources": report.documents,
-                "corpus_dirs": [display_path(d) for d in dirs],
-                "corpus_files": fingerprint,
-                "chunk_count": len(chunks),
-                "content_hashes": hashes,
-                "versions": _versions(),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "build_seconds": round(time.perf_counter() - t0, 2),
-                "warnings": report.warnings,
-            }
+            query_encoder = _write_files(settings, embedder, index_dir, version, ingested, chunks, embedded)
+            report.documents = _document_entries(ingested)
+            manifest = _manifest(settings, embedder, embedded, query_encoder, report, dirs, fingerprint, t0)
             store.write_manifest(version, manifest)
             store.publish(index_dir, version, settings.version_grace_s)
         except OSError as e:

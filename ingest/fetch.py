@@ -38,21 +38,21 @@ reported as ``"unchanged"`` and the file is left alone.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import os
 import urllib.error
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import display_path
 from .deadline import Deadline
-from .download import (CHUNK, FORMATS, ID_RE, LOOPBACK_ENV, USER_AGENT, BadContent, Fail, HTTPStatus, NotModified,  # noqa: F401
+from .download import (FORMATS, ID_RE, LOOPBACK_ENV, USER_AGENT, BadContent, Fail, HTTPStatus, NotModified,  # noqa: F401
                        Progress, Refused, check_url, failure_reason, mb, open_url)  # LOOPBACK_ENV, ID_RE: re-exported
 from .provenance import LOCK_NAME, load_sources, read_lock
+from .receive import DiskError, stream
 from .records import file_sha256
 
 
@@ -64,11 +64,6 @@ class FetchResult:
     path: Path | None = None
     bytes: int = 0
     sha256: str = ""
-
-
-class _DiskError(Exception):
-    """Writing the downloaded file failed (full disk, permissions, ...)."""
-
 
 
 # ---------------------------------------------------------------- helpers
@@ -106,91 +101,29 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- one document
 
-def _check_pdf(head: bytes, tail: bytes, size: int, min_bytes: int) -> None:
-    """A complete PDF starts with %PDF-, ends with %%EOF and is not tiny."""
-    if not head.startswith(b"%PDF-"):
-        raise BadContent("the server did not send a PDF (the file does not start with %PDF-)")
-    if size < min_bytes:
-        raise BadContent(f"the server sent only {size} bytes, too small for a real PDF (min_pdf_bytes {min_bytes})")
-    if b"%%EOF" not in tail:
-        raise BadContent("the PDF is incomplete (no %%EOF marker at its end)")
+@dataclass
+class _Job:
+    """One document's download as decided before any network traffic: what to
+    ask for, from which hosts, where it lands, and what is on disk already."""
+    doc_id: str
+    fmt: str
+    url: str
+    landing: str
+    target: Path
+    part: Path  # the download goes here first, so a failed one never replaces the file
+    shown: str
+    allowed: set[str]
+    timeout: float
+    max_bytes: int
+    record: dict
+    current_sha: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    conditional: bool = False
 
 
-def _read(response, deadline: Deadline | None) -> bytes:
-    """One block: whatever has arrived (read1), so a trickle still reaches the deadline check."""
-    if deadline is not None and deadline.passed():
-        raise Fail(deadline.message())
-    reader = getattr(response, "read1", None)
-    return reader(CHUNK) if reader is not None else response.read(CHUNK)
-
-
-def _stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
-            progress: Progress | None, deadline: Deadline | None = None,
-            min_pdf_bytes: int = 0) -> tuple[int, str]:
-    """Check type and size, stream the body into ``part``, fsync it; return (bytes, sha256)."""
-    ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype not in FORMATS[fmt]:
-        raise BadContent(f"the server sent {ctype or 'no content type'}, not {' or '.join(FORMATS[fmt])} "
-                          f"as expected for format = \"{fmt}\"")
-    total: int | None = None
-    raw_length = response.headers.get("Content-Length")
-    if raw_length is not None:
-        try:
-            total = int(raw_length.strip())
-        except ValueError:
-            total = None
-        if total is not None and total > max_bytes:
-            raise BadContent(f"the file is {mb(total)}, over the fetch_max_bytes limit of {mb(max_bytes)}; "
-                              "raise WTKB_FETCH_MAX_BYTES if it is genuine")
-    h = hashlib.sha256()
-    done = 0
-    head = b""
-    tail = b""
-    try:
-        f = open(part, "wb")
-    except OSError as e:
-        raise _DiskError(e.strerror or type(e).__name__) from None
-    with f:
-        if progress:
-            progress(doc_id, 0, total)
-        while True:
-            block = _read(response, deadline)
-            if deadline is not None and deadline.passed():
-                raise Fail(deadline.message())
-            if not block:
-                break
-            tail = (tail + block)[-2048:]
-            done += len(block)
-            if done > max_bytes:
-                raise BadContent(f"stopped at the fetch_max_bytes limit of {mb(max_bytes)}; "
-                                  "raise WTKB_FETCH_MAX_BYTES if the file is genuine")
-            if len(head) < 5:
-                head += block[:5]
-                if fmt == "pdf" and len(head) >= 5 and not head.startswith(b"%PDF-"):
-                    raise BadContent("the server did not send a PDF (the file does not start with %PDF-)")
-            h.update(block)
-            try:
-                f.write(block)
-            except OSError as e:
-                raise _DiskError(e.strerror or type(e).__name__) from None
-            if progress:
-                progress(doc_id, done, total)
-        if total is not None and done != total:
-            raise Fail(f"the download stopped after {done} of {total} bytes")
-        if done == 0:
-            raise BadContent("the server sent an empty file")
-        if fmt == "pdf":
-            _check_pdf(head, tail, done, min_pdf_bytes)
-        try:
-            f.flush()
-            os.fsync(f.fileno())
-        except OSError as e:
-            raise _DiskError(e.strerror or type(e).__name__) from None
-    return done, h.hexdigest()
-
-
-def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, dict],
-               progress: Progress | None, down_hosts: dict[str, str]) -> FetchResult:
+def _entry_format(doc_id, entry: dict) -> str | FetchResult:
+    """The entry's format, or a refusal: the id becomes a file name and the
+    format picks the checks, so neither may be left to chance."""
     if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
         return FetchResult(str(doc_id), "failed",
                            f"{doc_id!r}: refusing this id; ids must match {ID_RE.pattern} "
@@ -199,6 +132,42 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
     if fmt not in FORMATS:
         return FetchResult(doc_id, "failed",
                            f"{doc_id}: unknown format {fmt!r}; set format = \"pdf\" or \"html\" in corpus/sources.toml")
+    return fmt
+
+
+def _allowed_hosts(settings, entry: dict) -> set[str]:
+    """The global host list plus the entry's own; one string counts as a list of one."""
+    extra = entry.get("allowed_hosts") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    return {str(h).strip().lower() for h in (*settings.fetch_allowed_hosts, *extra) if str(h).strip()}
+
+
+def _ask_only_if_changed(job: _Job) -> None:
+    """Send the lock's validators only when the file on disk is the one the
+    lock describes; otherwise a 304 would keep a file we never checked."""
+    if job.target.is_file():
+        try:
+            job.current_sha = file_sha256(job.target)
+        except OSError:
+            job.current_sha = ""
+    job.headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
+                   "Accept": ", ".join(FORMATS[job.fmt]) + ", */*;q=0.1"}
+    record = job.record
+    job.conditional = bool(job.current_sha) and record.get("sha256") == job.current_sha and record.get("url") == job.url
+    if job.conditional:
+        if record.get("etag"):
+            job.headers["If-None-Match"] = str(record["etag"])
+        if record.get("last_modified"):
+            job.headers["If-Modified-Since"] = str(record["last_modified"])
+
+
+def _plan(doc_id, entry: dict, dest: Path, settings, lock: dict[str, dict]) -> _Job | FetchResult:
+    """Everything about one document that can be settled offline; a bad id,
+    an unknown format or a missing URL ends here with its own message."""
+    fmt = _entry_format(doc_id, entry)
+    if isinstance(fmt, FetchResult):
+        return fmt
     target = dest / f"{doc_id}.{fmt}"
     shown = display_path(target)
     url = str(entry.get("file_url") or "").strip()
@@ -207,109 +176,132 @@ def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, d
         where = landing or "the publisher's website"
         return FetchResult(doc_id, "missing",
                            f"no file URL known for {doc_id}; download it from {where} into {shown}", path=None)
+    job = _Job(doc_id, fmt, url, landing, target, target.with_name(target.name + ".part"), shown,
+               _allowed_hosts(settings, entry), float(settings.fetch_timeout_s), int(settings.fetch_max_bytes),
+               lock.get(doc_id) or {})
+    _ask_only_if_changed(job)
+    return job
 
-    extra = entry.get("allowed_hosts") or []
-    if isinstance(extra, str):
-        extra = [extra]
-    allowed = {str(h).strip().lower() for h in (*settings.fetch_allowed_hosts, *extra) if str(h).strip()}
-    timeout = float(settings.fetch_timeout_s)
-    max_bytes = int(settings.fetch_max_bytes)
 
-    record = lock.get(doc_id) or {}
-    current_sha = ""
-    if target.is_file():
-        try:
-            current_sha = file_sha256(target)
-        except OSError:
-            current_sha = ""
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
-               "Accept": ", ".join(FORMATS[fmt]) + ", */*;q=0.1"}
-    conditional = bool(current_sha) and record.get("sha256") == current_sha and record.get("url") == url
-    if conditional:
-        if record.get("etag"):
-            headers["If-None-Match"] = str(record["etag"])
-        if record.get("last_modified"):
-            headers["If-Modified-Since"] = str(record["last_modified"])
+def _failed(job: _Job, reason: str) -> FetchResult:
+    """A download that went wrong on the way (network, server, deadline)."""
+    return FetchResult(job.doc_id, "failed",
+                       f"{job.doc_id}: could not download ({reason}); check your connection or download "
+                       f"{job.url} by hand into {job.shown}")
 
-    def failed(reason: str) -> FetchResult:
-        return FetchResult(doc_id, "failed",
-                           f"{doc_id}: could not download ({reason}); check your connection or download "
-                           f"{url} by hand into {shown}")
 
+def _open(job: _Job, down_hosts: dict[str, str], deadline: Deadline) -> tuple | FetchResult:
+    """``(response, final_url)``, or the result when the server's answer
+    already settles the matter (304, refused redirect, HTTP error)."""
     try:
-        check_url(url, allowed)
+        return open_url(job.url, job.allowed, job.headers, job.timeout, down_hosts, deadline)
+    except NotModified:
+        if not job.conditional:
+            return _failed(job, "the server answered 304 Not Modified to a request for the whole file")
+        return FetchResult(job.doc_id, "unchanged",
+                           f"{job.doc_id}: unchanged since {job.record.get('fetched_at') or 'the last fetch'} "
+                           f"({job.shown})", path=job.target, bytes=job.target.stat().st_size, sha256=job.current_sha)
+    except Refused as e:
+        return FetchResult(job.doc_id, "failed", f"{job.doc_id}: {e}; download {job.url} by hand into {job.shown} "
+                           "if you trust where it leads")
+    except HTTPStatus as e:
+        if 400 <= e.code < 500:
+            fix = f"the file may have moved: find the current link on {job.landing}" if job.landing \
+                else "check the URL"
+            return FetchResult(job.doc_id, "failed", f"{job.doc_id}: could not download ({e}); {fix} "
+                               "and update file_url in corpus/sources.toml")
+        return _failed(job, str(e))
+    except Fail as e:
+        return _failed(job, deadline.message() if deadline.passed() else str(e))
+
+
+def _receive(job: _Job, response, final_url: str, settings, progress: Progress | None,
+             deadline: Deadline) -> tuple[int, str] | FetchResult:
+    """Stream the body into the ``.part`` file; each way it can fail gets its
+    own message, and an expired deadline outranks whatever error it caused."""
+    try:
+        if deadline.passed():  # headers cut short by the watchdog look complete to http.client
+            raise Fail(deadline.message())
+        status = getattr(response, "status", 200)
+        if status != 200:
+            raise Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
+        return stream(response, job.doc_id, job.fmt, job.part, job.max_bytes, progress, deadline,
+                      int(getattr(settings, "min_pdf_bytes", 0)))
+    except BadContent as e:
+        if deadline.passed():
+            return _failed(job, deadline.message())
+        return FetchResult(job.doc_id, "failed", f"{job.doc_id}: could not use the download ({e}); check file_url "
+                           f"in corpus/sources.toml or download {job.url} by hand into {job.shown}")
+    except Fail as e:
+        return _failed(job, deadline.message() if deadline.passed() else str(e))
+    except DiskError as e:
+        return FetchResult(job.doc_id, "failed", f"{job.doc_id}: could not write {display_path(job.part)} ({e}); "
+                           "check free space and permissions")
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        if deadline.passed():
+            return _failed(job, deadline.message())
+        host = urllib.parse.urlsplit(final_url).hostname or ""
+        return _failed(job, failure_reason(e, host, None, job.timeout)[0])
+
+
+def _keep(job: _Job, dest: Path, lock: dict[str, dict], new_record: dict) -> FetchResult:
+    """Put the checked download in place and record it, unless it is
+    byte-for-byte the file already there (then the file is left untouched)."""
+    size, sha = new_record["bytes"], new_record["sha256"]
+    if job.current_sha == sha:
+        if job.record.get("sha256") == sha and job.record.get("fetched_at"):
+            new_record["fetched_at"] = job.record["fetched_at"]
+        lock[job.doc_id] = new_record
+        return FetchResult(job.doc_id, "unchanged", f"{job.doc_id}: unchanged ({job.shown}, same sha256)",
+                           path=job.target, bytes=size, sha256=sha)
+    os.replace(job.part, job.target)
+    _fsync_dir(dest)
+    lock[job.doc_id] = new_record
+    return FetchResult(job.doc_id, "fetched", f"{job.doc_id}: downloaded {mb(size)} into {job.shown}",
+                       path=job.target, bytes=size, sha256=sha)
+
+
+def _download(job: _Job, dest: Path, settings, lock: dict[str, dict], progress: Progress | None,
+              down_hosts: dict[str, str], deadline: Deadline) -> FetchResult:
+    """Open, stream, then keep: the three network-to-disk steps for one document."""
+    opened = _open(job, down_hosts, deadline)
+    if isinstance(opened, FetchResult):
+        return opened
+    response, final_url = opened
+    with response:
+        received = _receive(job, response, final_url, settings, progress, deadline)
+        if isinstance(received, FetchResult):
+            return received
+        size, sha = received
+        etag = response.headers.get("ETag")
+        last_modified = response.headers.get("Last-Modified")
+    new_record = {"url": job.url, "final_url": final_url, "sha256": sha, "bytes": size, "fetched_at": _now(),
+                  "etag": etag, "last_modified": last_modified}
+    return _keep(job, dest, lock, new_record)
+
+
+def _fetch_one(doc_id: str, entry: dict, dest: Path, settings, lock: dict[str, dict],
+               progress: Progress | None, down_hosts: dict[str, str]) -> FetchResult:
+    """Download one document. The deadline starts only once the URL passes the
+    rules, and the ``.part`` file is removed however the attempt ends."""
+    job = _plan(doc_id, entry, dest, settings, lock)
+    if isinstance(job, FetchResult):
+        return job
+    try:
+        check_url(job.url, job.allowed)
     except Fail as e:
         fix = "" if "sources.toml" in str(e) else "; fix file_url in corpus/sources.toml"
-        return FetchResult(doc_id, "failed", f"{doc_id}: {e}{fix}")
-
-    part = target.with_name(target.name + ".part")
+        return FetchResult(job.doc_id, "failed", f"{job.doc_id}: {e}{fix}")
     deadline = Deadline(float(getattr(settings, "fetch_max_seconds", 300.0)))
     try:
-        try:
-            response, final_url = open_url(url, allowed, headers, timeout, down_hosts, deadline)
-        except NotModified:
-            if not conditional:
-                return failed("the server answered 304 Not Modified to a request for the whole file")
-            return FetchResult(doc_id, "unchanged",
-                               f"{doc_id}: unchanged since {record.get('fetched_at') or 'the last fetch'} ({shown})",
-                               path=target, bytes=target.stat().st_size, sha256=current_sha)
-        except Refused as e:
-            return FetchResult(doc_id, "failed", f"{doc_id}: {e}; download {url} by hand into {shown} "
-                               "if you trust where it leads")
-        except HTTPStatus as e:
-            if 400 <= e.code < 500:
-                fix = f"the file may have moved: find the current link on {landing}" if landing else "check the URL"
-                return FetchResult(doc_id, "failed", f"{doc_id}: could not download ({e}); {fix} "
-                                   "and update file_url in corpus/sources.toml")
-            return failed(str(e))
-        except Fail as e:
-            return failed(deadline.message() if deadline.passed() else str(e))
-        with response:
-            try:
-                if deadline.passed():  # headers cut short by the watchdog look complete to http.client
-                    raise Fail(deadline.message())
-                status = getattr(response, "status", 200)
-                if status != 200:
-                    raise Fail(f"the server answered HTTP {status} instead of 200 for {final_url}")
-                size, sha = _stream(response, doc_id, fmt, part, max_bytes, progress, deadline,
-                                    int(getattr(settings, "min_pdf_bytes", 0)))
-            except BadContent as e:
-                if deadline.passed():
-                    return failed(deadline.message())
-                return FetchResult(doc_id, "failed", f"{doc_id}: could not use the download ({e}); check file_url "
-                                   f"in corpus/sources.toml or download {url} by hand into {shown}")
-            except Fail as e:
-                return failed(deadline.message() if deadline.passed() else str(e))
-            except _DiskError as e:
-                return FetchResult(doc_id, "failed", f"{doc_id}: could not write {display_path(part)} ({e}); "
-                                   "check free space and permissions")
-            except (OSError, http.client.HTTPException, ValueError) as e:
-                if deadline.passed():
-                    return failed(deadline.message())
-                host = urllib.parse.urlsplit(final_url).hostname or ""
-                return failed(failure_reason(e, host, None, timeout)[0])
-            etag = response.headers.get("ETag")
-            last_modified = response.headers.get("Last-Modified")
-        new_record = {"url": url, "final_url": final_url, "sha256": sha, "bytes": size, "fetched_at": _now(),
-                      "etag": etag, "last_modified": last_modified}
-        if current_sha == sha:
-            if record.get("sha256") == sha and record.get("fetched_at"):
-                new_record["fetched_at"] = record["fetched_at"]
-            lock[doc_id] = new_record
-            return FetchResult(doc_id, "unchanged", f"{doc_id}: unchanged ({shown}, same sha256)",
-                               path=target, bytes=size, sha256=sha)
-        os.replace(part, target)
-        _fsync_dir(dest)
-        lock[doc_id] = new_record
-        return FetchResult(doc_id, "fetched", f"{doc_id}: downloaded {mb(size)} into {shown}",
-                           path=target, bytes=size, sha256=sha)
+        return _download(job, dest, settings, lock, progress, down_hosts, deadline)
     except OSError as e:  # writing the .part file, replacing the old file, ...
-        where = display_path(Path(e.filename)) if getattr(e, "filename", None) else shown
-        return FetchResult(doc_id, "failed", f"{doc_id}: could not write {where} "
+        where = display_path(Path(e.filename)) if getattr(e, "filename", None) else job.shown
+        return FetchResult(job.doc_id, "failed", f"{job.doc_id}: could not write {where} "
                            f"({e.strerror or type(e).__name__}); check free space and permissions")
     finally:
         deadline.cancel()
-        part.unlink(missing_ok=True)
+        job.part.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- entry point
