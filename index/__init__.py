@@ -94,7 +94,7 @@ def live_version(settings: Settings) -> str | None:
 def info(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> IndexInfo:
     """What the live index holds (``wtkb info``, the app's sidebar); from ``kb`` when one is loaded."""
     if kb is not None:
-        return IndexInfo.from_manifest(kb.version, kb.manifest)
+        return kb.info
     from . import store
 
     version, manifest = store.read_manifest((settings or load_settings()).index_dir, hold_version=False)

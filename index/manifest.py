@@ -76,7 +76,7 @@ class IndexInfo:
     @classmethod
     def from_manifest(cls, version: Path, manifest: dict) -> "IndexInfo":
         model = manifest.get("model") or {}
-        return cls(path=Path(version), model=str(model.get("name", "")), model_identity=str(model.get("identity", "")),
+        return cls(path=Path(version) if version is not None else Path(), model=str(model.get("name", "")), model_identity=str(model.get("identity", "")),
                    dim=int(model.get("dim", 0) or 0), vector_index=str(manifest.get("vector_index", "exact")),
                    query_encoder=str(manifest.get("query_encoder") or ""), built_at=str(manifest.get("built_at", "")),
                    build_seconds=float(manifest.get("build_seconds", 0) or 0),

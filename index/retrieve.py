@@ -15,6 +15,7 @@ only read, and the query encoder is guarded by a lock.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 import unicodedata
@@ -31,6 +32,7 @@ from .embed import Embedder, ModelError, resolve_model
 from .encoder import Encoder, Scorer
 from .glossary import Glossary, Term, load_glossary
 from .keyword import KeywordIndex
+from .manifest import IndexInfo
 
 
 class QueryError(ValueError):
@@ -259,6 +261,12 @@ class KnowledgeBase:
                 h.dense = float(np.dot(self.faiss_index.reconstruct(row), vec))
 
     # ------------------------------------------------------------ describing
+
+    @functools.cached_property
+    def info(self) -> IndexInfo:
+        """What this index holds, typed; built once, since the app reads it on every rerun (sidebar,
+        filters, provenance notice) and the manifest of a loaded index never changes."""
+        return IndexInfo.from_manifest(self.version, self.manifest)
 
     def documents(self) -> list[dict]:
         return list(self.manifest.get("sources", []))

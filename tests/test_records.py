@@ -77,3 +77,14 @@ def test_index_info_reads_the_manifest_once():
     assert [s.badge for s in about.sources] == ["Official", "Unofficial study note"]
     assert about.sources[1].name == "note-ch3" and about.sources[1].edition == ""
     assert not index.IndexInfo.from_manifest(Path("v-2"), {"sources": []}).has_official
+
+
+def test_a_loaded_index_describes_itself_once_even_in_memory(toy_kb):
+    """The app reads the description on every rerun: it is built once per index, and an index made
+    in memory (no version folder) still has one."""
+    import index
+
+    kb = toy_kb()
+    about = index.info(kb=kb)
+    assert about is index.info(kb=kb) is kb.info
+    assert about.model_identity == kb.embedder.identity and about.dim == kb.embedder.dim
