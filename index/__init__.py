@@ -21,7 +21,7 @@ from .embed import Embedder, ModelError, quiet_hf
 from .retrieve import Filters, Hit, KnowledgeBase, QueryError
 from .store import IndexError_ as IndexError_
 
-# encoder: the model protocols, their model-free stand-ins, the prepared query.
+# The model protocols, their model-free stand-ins (fast tests, no download), the prepared query.
 from .encoder import Encoder, HashEncoder, OverlapScorer, Scorer
 from .retrieve import Query
 
@@ -57,10 +57,10 @@ __all__ = ["Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "Chap
            "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "source_url",
            "staleness"]
 
-# encoder: a question prepared once, and retrieval without a model.
+# A question prepared once, and retrieval without a model.
 __all__ += ["Encoder", "HashEncoder", "OverlapScorer", "Query", "Scorer"]
 
-# ---------------------------------------------------------------- api: records, info, fetch and shell helpers
+# ---------------------------------------------------------------- records, info, fetch and shell helpers
 # What the CLI and the app need past load/search/answer, so that neither reaches into index.store,
 # index.diff_kb or ingest.*. Imports stay inside the functions where the module is heavy or rarely used.
 
@@ -136,9 +136,10 @@ __all__ += ["CHANGED", "CHANGE_KINDS", "Citation", "DocMeta", "Excerpt", "Glossa
             "default_pair", "editions_to_fetch", "fetch", "get_glossary", "info", "is_change_question", "live_version",
             "missing_editions", "page_range", "para_range", "provenance", "safe_url", "warm"]
 
-# --- Building blocks the benchmarks time one by one (evals/bench, evals/diff_eval). Their modules
-# are already imported by the names above, so they add nothing to `import index`
-# but onnx_encoder (about a millisecond: it imports onnxruntime only when run).
+# ---------------------------------------------------------------- benchmark building blocks
+# What evals/bench and evals/diff_eval time one by one. Their modules are already imported by the
+# names above, so they add nothing to `import index` but onnx_encoder (about a millisecond: it
+# imports onnxruntime only when run).
 from ingest import ingest_file  # noqa: E402
 from ingest.config import PROJECT_ROOT  # noqa: E402
 from .build import ingest_corpus  # noqa: E402
@@ -155,9 +156,9 @@ from .vectors import search as search_vector_index  # noqa: E402
 __all__ += ["KeywordIndex", "PROJECT_ROOT", "build_vector_index",
             "export_onnx_encoder", "ingest_corpus", "ingest_file", "load_vector_index", "paragraphs_from_chunks",
             "prepare_query", "read_manifest", "save_vector_index", "search_vector_index"]
-# --- end of the benchmark names
 
-# The evaluation (wtkb eval, the app's Evaluation page): index/evaluation/. Loaded on first use, since
+# ---------------------------------------------------------------- the evaluation
+# wtkb eval and the app's Evaluation page: index/evaluation/. Loaded on first use, since
 # its twenty modules would otherwise add a sixth to every `import index` (the app's cold start).
 # The same goes for what evaluation plugins (evals/plugin.py) and the benchmarks build on: the system
 # interface and table entries, and the one machine record and timing summary every report uses.
