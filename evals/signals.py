@@ -138,10 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=index.PROJECT_ROOT / "evals" / "gold" / "notes.jsonl")
     ap.add_argument("--out", type=Path, default=index.PROJECT_ROOT / "evals" / "reports")
     args = ap.parse_args(argv)
-    settings = index.load_settings()
-    kb = index.load(settings)
+    try:
+        questions = index.load_gold(args.gold)
+        settings = index.load_settings()
+        kb = index.load(settings)
+    except (ValueError, index.IndexError_, index.ModelError) as e:  # bad gold file, settings, no index
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     kb.settings = settings.replace(refuse_below=NEVER, key_point_min=NEVER)
-    result = study(collect(kb, index.load_gold(args.gold)))
+    result = study(collect(kb, questions))
     command = " ".join(["python -m evals.signals", *(argv if argv is not None else sys.argv[1:])])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "signals.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -42,3 +42,12 @@ def test_key_point_shares_count_answerable_test_questions_only():
     k = result["key_points"]
     assert k["answerable_test_questions"] == 50
     assert k["answer_in_top3_passages"] == 1.0 and k["first_key_point_states_it"] == 0.5
+
+
+def test_a_bad_gold_file_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    assert signals.main(["--gold", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "bad.jsonl" in err and "\n" not in err
+    assert not (tmp_path / "out").exists()
