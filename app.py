@@ -20,8 +20,7 @@ import streamlit as st
 
 import index
 from wtkb import diff_view
-from wtkb.ui import basket, browse_view, evaluation, excerpts_view, feedback, passages
-from wtkb.ui.browser import copy_button
+from wtkb.ui import answer_view, basket, browse_view, evaluation, excerpts_view, feedback
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
 
 # Stable keys, bound to the URL; the labels never change (a count in a label broke the binding).
@@ -36,7 +35,7 @@ EXAMPLES = (
 )
 NOTICE = ("**Child in immediate danger? Call 999.** This tool points you to the guidance; it does not replace "
           "your local procedures or your professional judgement.")
-NOTES_ONLY = "These answers come from study notes, not the guidance itself."
+NOTES_ONLY = answer_view.NOTES_ONLY
 REBUILD = "Build it with `make app` (fetches, builds and serves) or `wtkb build`, then reload this page."
 MAX_MEMO = 32
 MAX_RECENT = 8
@@ -62,10 +61,6 @@ def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
         return None, f"The index could not be opened: {escape_md(e)}. " + REBUILD
     except index.ModelError as e:
         return None, f"The embedding model could not be loaded: {escape_md(e)}"
-
-
-def has_official(kb: index.KnowledgeBase) -> bool:
-    return index.info(kb=kb).has_official
 
 
 def built_at(kb: index.KnowledgeBase | None) -> str | None:
@@ -121,7 +116,7 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
     with st.sidebar.expander("About and admin", icon=":material/admin_panel_settings:"):
         st.markdown(NOTICE)
         st.markdown("**For whoever runs this app**")
-        if kb is not None and not has_official(kb):
+        if kb is not None and not answer_view.has_official(kb):
             st.markdown("No official text is indexed. Run `wtkb fetch` (needs internet), then `wtkb build`, "
                         "or `make app` when online, to add the official guidance.")
         st.markdown("Rebuild after changing the corpus: `wtkb build`. Refresh the evaluation: `make eval`.")
@@ -202,7 +197,7 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         if st.session_state.asked_empty:
             st.info("Please type a question first, in your own words; acronyms are fine.", icon=":material/edit:")
         else:
-            if not has_official(kb):
+            if not answer_view.has_official(kb):
                 st.info(NOTES_ONLY + " Each passage says which chapter of the guidance it covers.",
                         icon=":material/edit_note:")
             st.caption("Ask in your own words. Answers are sentences quoted from the indexed documents, each "
@@ -215,93 +210,7 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         st.info(escape_md(e), icon=":material/edit:")
         return
     remember(res.query)
-    show_answer(kb, res, filters)
-
-
-def answer_text(res: index.Answer) -> str:
-    """Key points with their citations, as plain text for the clipboard."""
-    lines = [f"Question: {res.query}", ""]
-    for i, kp in enumerate(res.key_points, start=1):
-        lines.append(f"{i}. {kp.text} ({kp.citation.label})")
-    return "\n".join(lines)
-
-
-def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filters) -> None:
-    with st.container(key="answer"):
-        if res.abstained:
-            st.header("No answer found", anchor=False)
-            st.caption(escape_md(f"For: \u201c{res.query}\u201d"))
-            st.warning(escape_md(res.message), icon=":material/search_off:")
-            tips = ["rephrase the question using the words the guidance uses (for example "
-                    "\u201cstrategy discussion\u201d rather than \u201cmeeting\u201d)",
-                    "spell out acronyms, or look them up in the **Glossary**"]
-            if filters.active():
-                tips.insert(0, "clear or widen the **Filters**")
-            st.markdown("You could:\n" + "\n".join(f"- {t}" for t in tips))
-            terms_caption(res.terms, "Terms in your question:")
-            feedback_form(kb, res)
-            return
-        st.header("Key points", anchor=False)
-        number = {h.chunk.chunk_id: h.rank for h in res.hits}
-        lines = []
-        for i, kp in enumerate(res.key_points, start=1):
-            n = number.get(kp.chunk_id)
-            marker = f" [\\[{n}\\]](#passage-{n})" if n else ""
-            lines.append(f"{i}. {escape_md(kp.text)}{marker}")
-        st.markdown("\n".join(lines) if lines else "No single sentence stood out; read the passages below.",
-)
-        total = res.timings_ms.get("total_ms")
-        st.caption(escape_md(f"For: \u201c{res.query}\u201d · {len(res.hits)} cited passages")
-                   + (f" · {total / 1000:.1f} s" if total else ""))
-        if res.message:
-            st.info(escape_md(res.message))
-        notes = [h for h in res.hits if h.chunk.meta.is_note]
-        if notes:
-            lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
-            st.caption(":material/edit_note: " + lead + "Passages marked *Unofficial study note* are our own "
-                       "summaries: check the official chapter they name before relying on them.")
-        terms_caption(res.terms, "Terms in your question:")
-        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            if res.key_points:
-                copy_button(answer_text(res), key="copy-answer", label="Copy answer",
-                            aria="Copy the key points with their citations")
-            feedback_form(kb, res)
-
-        by_chunk: dict[str, list[str]] = {}
-        for kp in res.key_points:
-            by_chunk.setdefault(kp.chunk_id, []).append(kp.text)
-        with st.expander(f"Cited passages ({len(res.hits)})", expanded=True, icon=":material/format_quote:"):
-            for hit in res.hits:
-                passages.card(kb, hit.chunk, key=f"passage-{hit.rank}",
-                              title=f"\\[{hit.rank}\\] {escape_md(hit.chunk.meta.title)}",
-                              matched=by_chunk.get(hit.chunk.chunk_id, []), question=res.query,
-                              similarity=hit.dense, anchor=f"passage-{hit.rank}")
-
-
-def terms_caption(terms, prefix: str) -> None:
-    if terms:
-        st.caption(f":material/dictionary: {escape_md(prefix)} " + escape_md(passages.terms_text(terms)))
-
-
-def feedback_form(kb: index.KnowledgeBase, res: index.Answer) -> None:
-    """"Flag this answer": saved on this machine (feedback.py); the question only with consent."""
-    settings = kb.settings
-    with st.popover("Flag this answer", icon=":material/flag:"):
-        with st.form("flag", clear_on_submit=True, border=False):
-            problem = st.radio("What is wrong?", feedback.PROBLEMS, key="flag_problem")
-            comment = st.text_area("Tell us more (optional). Please leave out names and personal details.",
-                                   key="flag_comment", max_chars=feedback.MAX_COMMENT, height=80)
-            consent = st.checkbox("Include my question in the report", key="flag_consent")
-            sent = st.form_submit_button("Send to whoever runs this app")
-        st.caption(escape_md(f"Kept on this machine in {feedback.feedback_path(settings)}; nothing is sent "
-                             "elsewhere."))
-    if sent:
-        report = feedback.make_report(res, problem, comment, consent, kb.version.name)
-        try:
-            feedback.save_report(feedback.feedback_path(settings), report)
-            st.toast("Thank you: your report was saved.", icon=":material/flag:")
-        except OSError as e:
-            st.error(f"The report could not be saved ({escape_md(type(e).__name__)}).")
+    answer_view.show_answer(kb, res, filters)
 
 
 # --------------------------------------------------------------------------- Glossary

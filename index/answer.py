@@ -42,12 +42,39 @@ NO_SENTENCE = ("No single sentence in the passages clearly answers this question
 _LOCK = threading.Lock()
 
 
+# The three outcomes a practitioner sees (``Answer.confidence``).
+ANSWERED, UNCERTAIN, REFUSED = "answered", "uncertain", "refused"
+
+
 @dataclass
 class KeyPoint:
+    """One answer block: text quoted verbatim from a cited passage.
+
+    ``highlight`` is the sentence inside ``text`` that answers the question
+    (a substring of ``text``; "" when the whole block is the answer)."""
+
     text: str
     chunk_id: str
     citation: Citation
     score: float
+    highlight: str = ""
+
+
+@dataclass
+class UrgentLine:
+    """One line of the urgent-risk card, quoted from an indexed passage and cited."""
+
+    text: str
+    chunk_id: str
+    citation: Citation
+
+
+@dataclass
+class UrgentCard:
+    """Shown above the answer when a question signals immediate danger or blocked access."""
+
+    lines: list[UrgentLine] = field(default_factory=list)
+    cue: str = ""  # the words in the question that raised it
 
 
 @dataclass
@@ -60,15 +87,22 @@ class Answer:
     terms: list = field(default_factory=list)  # glossary terms mentioned in the question
     timings_ms: dict = field(default_factory=dict)
     relevance: float | None = None  # the refusal signal: best cross-encoder logit (or cosine when off)
+    confidence: str = ANSWERED  # ANSWERED, UNCERTAIN or REFUSED; abstained is True only for REFUSED
+    urgent: UrgentCard | None = None
 
     def to_dict(self) -> dict:
         """The JSON contract of ``wtkb ask --json``."""
         return {
             "query": self.query,
             "answer": {
-                "key_points": [{"text": kp.text, "citation": kp.citation.to_dict(), "chunk_id": kp.chunk_id}
-                               for kp in self.key_points],
+                "key_points": [{"text": kp.text, "citation": kp.citation.to_dict(), "chunk_id": kp.chunk_id,
+                                "highlight": kp.highlight} for kp in self.key_points],
                 "abstained": self.abstained,
+                "confidence": self.confidence,
+                "urgent": None if self.urgent is None else {
+                    "cue": self.urgent.cue,
+                    "lines": [{"text": ln.text, "chunk_id": ln.chunk_id, "citation": ln.citation.to_dict()}
+                              for ln in self.urgent.lines]},
                 "message": self.message,
             },
             "hits": [{"chunk_id": h.chunk.chunk_id, "rank": h.rank, "score": round(h.score, 6),
@@ -205,6 +239,7 @@ def key_points(kb: KnowledgeBase, query_vec: np.ndarray, hits: list[Hit], n: int
 
 def _abstain(result: Answer, notice: str, filters: Filters | None) -> Answer:
     result.abstained = True
+    result.confidence = REFUSED
     result.hits = []
     result.key_points = []
     where = " with these filters" if filters and filters.active() else ""

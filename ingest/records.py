@@ -118,6 +118,18 @@ class Document:
     outline: list[Heading] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote as printed at the foot of a page, attached to the paragraph whose marker cites it.
+
+    ``marker`` is the printed number or symbol ("125", "*"); ``page`` is 1-based where known.
+    """
+
+    marker: str
+    text: str
+    page: int | None = None
+
+
 @dataclass
 class Paragraph:
     text: str
@@ -130,6 +142,7 @@ class Paragraph:
     start: int = 0  # character offsets into the cleaned document text
     end: int = 0
     chapter_kind: str = "chapter"  # the printed word: chapter, part, annex, appendix, section; "" if none
+    footnotes: tuple[Footnote, ...] = ()  # the footnotes this paragraph's markers cite
 
 
 @dataclass
@@ -146,6 +159,7 @@ class Chunk:
     end: int
     header: str = ""
     chapter_kind: str = "chapter"
+    footnotes: tuple[Footnote, ...] = ()  # footnotes cited by the chunk's paragraphs, in marker order
 
     @property
     def topic_chapter(self) -> tuple[str, str]:
@@ -165,6 +179,7 @@ class Chunk:
         d["section"] = list(self.section)
         d["paragraphs"] = list(self.paragraphs)
         d["pages"] = list(self.pages)
+        d["footnotes"] = [asdict(f) for f in self.footnotes]
         return d
 
     @classmethod
@@ -174,6 +189,7 @@ class Chunk:
         d["section"] = tuple(d["section"])
         d["paragraphs"] = tuple(str(p) for p in d["paragraphs"])  # indexes built before labels were strings
         d["pages"] = tuple(d["pages"])
+        d["footnotes"] = tuple(Footnote(**f) for f in d.get("footnotes", ()))  # absent in older indexes
         return cls(**d)
 
 
