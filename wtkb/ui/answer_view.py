@@ -70,15 +70,20 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
                             aria="Copy the key points with their citations")
             feedback_form(kb, res)
 
-        by_chunk: dict[str, list[str]] = {}
-        for kp in res.key_points:
-            by_chunk.setdefault(kp.chunk_id, []).append(kp.text)
-        with st.expander(f"Cited passages ({len(res.hits)})", expanded=True, icon=":material/format_quote:"):
-            for hit in res.hits:
-                passages.card(kb, hit.chunk, key=f"passage-{hit.rank}",
-                              title=f"\\[{hit.rank}\\] {escape_md(hit.chunk.meta.title)}",
-                              matched=by_chunk.get(hit.chunk.chunk_id, []), question=res.query,
-                              similarity=hit.dense, anchor=f"passage-{hit.rank}")
+        show_passages(kb, res)
+
+
+def show_passages(kb: index.KnowledgeBase, res: index.Answer) -> None:
+    """The cited passages under the answer, one card each (wtkb/ui/passages.py)."""
+    by_chunk: dict[str, list[str]] = {}
+    for kp in res.key_points:
+        by_chunk.setdefault(kp.chunk_id, []).append(kp.highlight or kp.text)
+    with st.expander(f"Cited passages ({len(res.hits)})", expanded=True, icon=":material/format_quote:"):
+        for hit in res.hits:
+            passages.card(kb, hit.chunk, key=f"passage-{hit.rank}",
+                          title=f"\\[{hit.rank}\\] {escape_md(hit.chunk.meta.title)}",
+                          matched=by_chunk.get(hit.chunk.chunk_id, []), question=res.query,
+                          similarity=hit.dense, anchor=f"passage-{hit.rank}")
 
 
 def terms_caption(terms, prefix: str) -> None:
