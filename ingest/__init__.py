@@ -53,11 +53,55 @@ def _regular(path: Path, warnings: list[str]) -> bool:
     return False
 
 
-def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_outside(path: Path, root: str, warnings: list[str], what: str) -> bool:
+    """Whether ``path`` resolves outside ``root`` (the real corpus folder), with a warning naming it."""
+    if _inside(os.path.realpath(path), root):
+        return False
+    warnings.append(f"{path}: a symlink to a {what} outside the corpus folder {root}; skipped "
+                    "(copy it into the folder, or set WTKB_FOLLOW_LINKS_OUTSIDE_CORPUS=1 if you trust its target)")
+    return True
+
+
+def _walk(folder: Path, outside_links: bool, seen_dirs: set[str], found: list[Path], warnings: list[str]) -> None:
+    """Readable files under one corpus folder, in sorted order, into ``found``."""
+    root = os.path.realpath(folder)
+    for here, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in seen_dirs:
+            warnings.append(f"{here}: folder already visited (a symlink loop?); skipped")
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and
+                             (outside_links or not _link_outside(Path(here) / n, root, warnings, "folder")))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith((".part", ".tmp")):
+                continue
+            p = Path(here) / name
+            if p.suffix.lower() in SUFFIXES:
+                if (outside_links or not _link_outside(p, root, warnings, "file")) and _regular(p, warnings):
+                    found.append(p)
+            elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
+                warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
+
+
+def discover(dirs: list[Path], outside_links: bool = False) -> tuple[list[Path], list[str]]:
     """Files under the given folders (or files) that a loader can read, and a
     one-line warning for everything skipped.
 
-    Symlinked folders are followed once, so a link loop cannot hang a build.
+    Only what a corpus folder holds is read: a file or folder symlink that
+    resolves outside the folder it was found in is skipped with a warning,
+    unless ``outside_links`` (``Settings.follow_links_outside_corpus``) allows
+    it, so a link dropped into a shared folder cannot serve a private file as
+    passages. A file named directly (``--corpus x.pdf``) is read wherever it
+    is: the user chose it. Hard links cannot be told from the file itself;
+    Linux's protected_hardlinks already stops a link to a file its maker could
+    not read. Symlinked folders are followed once, so a link loop cannot hang
+    a build.
     """
     found: list[Path] = []
     warnings: list[str] = []
@@ -75,23 +119,7 @@ def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
             else:
                 warnings.append(f"{d}: unsupported file type '{d.suffix}'; use PDF, HTML, Markdown or plain text")
             continue
-        for root, dirnames, filenames in os.walk(d, followlinks=True):
-            real = os.path.realpath(root)
-            if real in seen_dirs:
-                warnings.append(f"{root}: folder already visited (a symlink loop?); skipped")
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real)
-            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or name.endswith((".part", ".tmp")):
-                    continue
-                p = Path(root) / name
-                if p.suffix.lower() in SUFFIXES:
-                    if _regular(p, warnings):
-                        found.append(p)
-                elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
-                    warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
+        _walk(d, outside_links, seen_dirs, found, warnings)
     return found, warnings
 
 
