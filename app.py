@@ -52,10 +52,10 @@ def _open_kb(index_dir: str, version: str) -> index.KnowledgeBase:
 
 def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
     """The loaded knowledge base, or None and a message for the user."""
-    version = index.live_version(settings)
-    if version is None:
-        return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
     try:
+        version = index.live_version(settings)
+        if version is None:
+            return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
         return _open_kb(str(settings.index_dir), version), ""
     except index.IndexError_ as e:
         return None, f"The index could not be opened: {escape_md(e)}. " + REBUILD
