@@ -201,12 +201,17 @@ def fetch(
     dest: Annotated[Optional[Path], typer.Option("--dest", help="Folder (default corpus/official).")] = None,
     allow_missing: Annotated[bool, typer.Option(
         "--allow-missing", metavar="", help="Exit 0 even when a download fails.")] = False,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for a server.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(
+        "--timeout", min=0.001, help="Give up on a document after this many seconds in all: lookup, connection "
+        "and the whole download, however slowly the server sends (default fetch_max_seconds, 300).")] = None,
 ):
     """Download the official documents listed in corpus/sources.toml."""
     import index as lib
 
-    settings = settings_or_fail(fetch_timeout_s=timeout)
+    settings = settings_or_fail()
+    if timeout is not None:  # bounds the whole download, and so every single wait within it too
+        settings = settings_or_fail(fetch_max_seconds=timeout,
+                                    fetch_timeout_s=min(settings.fetch_timeout_s, timeout))
     with friendly_errors(), progress_bar(lambda doc_id: f"Downloading {safe(doc_id)}", err) as progress:
         results = lib.fetch(settings, only=only, dest=dest, progress=progress)
     bad = 0
