@@ -47,10 +47,28 @@ def _regular(path: Path, warnings: list[str]) -> bool:
         if stat.S_ISREG(os.stat(path).st_mode):
             return True
     except OSError as e:
-        warnings.append(f"{path}: cannot be read ({e.strerror}); check it")
+        warnings.append(f"{_shown(path)}: cannot be read ({e.strerror}); check it")
         return False
-    warnings.append(f"{path}: not a regular file (a pipe or device?); skipped")
+    warnings.append(f"{_shown(path)}: not a regular file (a pipe or device?); skipped")
     return False
+
+
+def _shown(path) -> str:
+    """A path for a warning: a name's bytes that are not UTF-8 written as \\xff, so the
+    warning itself can be printed and stored in the manifest."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _named_in_utf8(path: Path, warnings: list[str]) -> bool:
+    """A name that is not UTF-8 (bytes Python keeps as lone surrogates) cannot be
+    stored in an index or cited, and would stop the whole build; skip that file."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        warnings.append(f"{_shown(path)}: its name is not valid UTF-8, so it cannot be cited; rename it and "
+                        "build again")
+        return False
 
 
 def _inside(real: str, root: str) -> bool:
@@ -61,7 +79,7 @@ def _link_outside(path: Path, root: str, warnings: list[str], what: str) -> bool
     """Whether ``path`` resolves outside ``root`` (the real corpus folder), with a warning naming it."""
     if _inside(os.path.realpath(path), root):
         return False
-    warnings.append(f"{path}: a symlink to a {what} outside the corpus folder {root}; skipped "
+    warnings.append(f"{_shown(path)}: a symlink to a {what} outside the corpus folder {_shown(root)}; skipped "
                     "(copy it into the folder, or set WTKB_FOLLOW_LINKS_OUTSIDE_CORPUS=1 if you trust its target)")
     return True
 
@@ -72,7 +90,7 @@ def _walk(folder: Path, outside_links: bool, seen_dirs: set[str], found: list[Pa
     for here, dirnames, filenames in os.walk(folder, followlinks=True):
         real = os.path.realpath(here)
         if real in seen_dirs:
-            warnings.append(f"{here}: folder already visited (a symlink loop?); skipped")
+            warnings.append(f"{_shown(here)}: folder already visited (a symlink loop?); skipped")
             dirnames[:] = []
             continue
         seen_dirs.add(real)
@@ -83,10 +101,11 @@ def _walk(folder: Path, outside_links: bool, seen_dirs: set[str], found: list[Pa
                 continue
             p = Path(here) / name
             if p.suffix.lower() in SUFFIXES:
-                if (outside_links or not _link_outside(p, root, warnings, "file")) and _regular(p, warnings):
+                if ((outside_links or not _link_outside(p, root, warnings, "file")) and _regular(p, warnings)
+                        and _named_in_utf8(p, warnings)):
                     found.append(p)
             elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
-                warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
+                warnings.append(f"{_shown(p)}: unsupported file type '{_shown(p.suffix or 'none')}'; skipped")
 
 
 def discover(dirs: list[Path], outside_links: bool = False) -> tuple[list[Path], list[str]]:
@@ -109,15 +128,16 @@ def discover(dirs: list[Path], outside_links: bool = False) -> tuple[list[Path],
     for d in dirs:
         d = Path(d)
         if not d.exists():
-            warnings.append(f"{d}: no such file or folder; check the path")
+            warnings.append(f"{_shown(d)}: no such file or folder; check the path")
             continue
         if not d.is_dir():
-            if not _regular(d, warnings):
+            if not _regular(d, warnings) or not _named_in_utf8(d, warnings):
                 continue
             if d.suffix.lower() in SUFFIXES:
                 found.append(d)
             else:
-                warnings.append(f"{d}: unsupported file type '{d.suffix}'; use PDF, HTML, Markdown or plain text")
+                warnings.append(f"{_shown(d)}: unsupported file type '{_shown(d.suffix)}'; use PDF, HTML, Markdown "
+                                "or plain text")
             continue
         _walk(d, outside_links, seen_dirs, found, warnings)
     return found, warnings
