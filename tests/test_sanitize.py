@@ -143,6 +143,9 @@ def test_terminal_json_is_valid_and_round_trips():
     no_hostile(shown)
     shown.encode("utf-8")
     assert json.loads(shown) == data
+    indented = sanitize.terminal_json(data, indent=2)
+    assert json.loads(indented) == data and indented.count("\n") > 3  # layout kept, not escaped
+    no_hostile(indented, allowed="\n")
 
 
 # ---------------------------------------------------------------- the CLI's listings

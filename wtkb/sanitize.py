@@ -90,7 +90,8 @@ def terminal_json(data, indent: int | None = None) -> str:
     ``\\u`` escape (json itself escapes only those below U+0020): still valid
     JSON that decodes to the same strings, and safe to print."""
     text = json.dumps(data, ensure_ascii=False, indent=indent)
-    return "".join(_json_escape(ch) if _not_text(ch) else ch for ch in text)
+    # Below U+0020 json has escaped every character inside a string: what is left is layout (indent).
+    return "".join(_json_escape(ch) if ch >= " " and _not_text(ch) else ch for ch in text)
 
 
 # ---------------------------------------------------------------- documents
