@@ -207,3 +207,16 @@ def test_a_character_category_census_of_the_terminal_sanitiser():
         if cat in ("Cc", "Cs", "Zl", "Zp") and ch not in "\n":
             assert ch not in sanitize.for_terminal(ch), hex(code)
     assert index is not None
+
+
+def test_a_link_holding_controls_never_breaks_an_export():
+    """The citation's URL comes from a file's front matter or back from the browser's storage."""
+    ex = excerpt()
+    ex["citation"]["url"] = "https://www.gov.uk/guid\x1bance\u202e\x00.pdf"
+    xml = docx_text(export.to_docx([ex]))
+    no_hostile(xml, allowed="\r")
+    md = export.to_markdown([ex])
+    no_hostile(md)
+    assert "<https://www.gov.uk/guidance.pdf>" in md
+    ex["citation"]["url"] = "https://www.gov.uk/a\x0bb.pdf"  # a line break inside a link: no link at all
+    assert "gov.uk" not in export.to_markdown([ex]) and export.safe_url("javascript:alert(1)") == ""

@@ -22,7 +22,13 @@ NOTICE = ("These excerpts point to the guidance; they do not replace local safeg
           "professional judgement. If a child is in immediate danger, call 999.")
 UNOFFICIAL = index.NOTE_STATUS
 DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
-safe_url = index.safe_url
+
+
+def safe_url(url: object) -> str:
+    """A plain http(s) link (``index.safe_url``) once the Word sanitiser has taken out what no
+    document can hold (a control or bidi character, from a file's front matter or the browser's
+    storage, made python-docx refuse the whole export); the same link in every format."""
+    return index.safe_url(sanitize.for_word(url or "", single_line=True))
 
 
 # ------------------------------------------------------------------ building excerpts
