@@ -146,12 +146,12 @@ def filters_popover(kb: index.KnowledgeBase) -> tuple[index.Filters, int]:
     docs, kinds, chapters = filter_options(kb)
     active = sum(bool(st.session_state.get(k)) for k in ("f_doc", "f_kind", "f_chapter"))
     with st.popover(f"Filters ({active})" if active else "Filters", icon=":material/filter_list:"):
-        doc = st.multiselect("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), single_line=True), key="f_doc",
-                             persist_state="session", placeholder="All documents")
+        doc = st.multiselect("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), True),
+                             key="f_doc", persist_state="session", placeholder="All documents")
         kind = st.multiselect("Kind", kinds, key="f_kind", persist_state="session", placeholder="All kinds",
                               help="guidance and framework are statutory documents; notes are our unofficial "
                                    "study notes.")
-        chapter = st.multiselect("Chapter", list(chapters), format_func=lambda n: for_app(chapters.get(n, n), single_line=True),
+        chapter = st.multiselect("Chapter", list(chapters), format_func=lambda n: for_app(chapters.get(n, n), True),
                                  key="f_chapter", persist_state="session", placeholder="All chapters")
         k = st.slider("Passages to show", 1, 10, kb.settings.k, key="f_k", persist_state="session")
     return index.Filters(doc=tuple(doc), chapter=tuple(chapter), kind=tuple(kind)), int(k)

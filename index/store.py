@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ingest.records import Chunk
 from ingest.records import file_sha256 as sha256_file
-from ingest.safe_open import NotRegularFile, open_regular, read_regular_text
+from ingest.safe_open import NotRegularFile, create_new, open_regular, read_regular_text
 
 from . import integrity
 
@@ -114,9 +114,9 @@ def read_registry(index_dir: Path) -> dict:
 def _write_registry(index_dir: Path, versions: dict) -> None:
     path = Path(index_dir) / REGISTRY
     tmp = path.with_name(f"{REGISTRY}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"wtkb_index": 1, "note": "written by wtkb: the version folders it may delete",
-                   "versions": versions}, f, indent=1, sort_keys=True)
+    with create_new(tmp) as f:
+        f.write(json.dumps({"wtkb_index": 1, "note": "written by wtkb: the version folders it may delete",
+                            "versions": versions}, indent=1, sort_keys=True).encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -189,8 +189,8 @@ def publish(index_dir: Path, version: Path, grace_s: float = DEFAULT_GRACE_S) ->
                 os.fsync(fh.fileno())
     previous = current_version(index_dir)
     tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(version.name)
+    with create_new(tmp) as f:
+        f.write(version.name.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, index_dir / "CURRENT")

@@ -1,4 +1,4 @@
-"""Opening wtkb's own small files without ever blocking: index pointers, locks, manifests, settings files.
+"""Opening wtkb's own small files without ever blocking, and writing its temporary files never through a link.
 
 A plain ``open()`` of a named pipe waits until something writes to it, so a
 pipe left where ``CURRENT``, a manifest or ``sources.toml`` should be would
@@ -7,6 +7,11 @@ hang ``wtkb ask``, ``wtkb info`` or the app for good; a device such as
 returns at once for a pipe), checked to be a regular file, and only then read
 normally. Anything else raises ``NotRegularFile``, an ``OSError``, so every
 caller's existing "cannot be read" message covers it.
+
+The other way round, ``create_new`` makes the temporary file a download or a
+pointer is written to before it is renamed into place: a symlink planted under
+that name (in a shared ``corpus/official``, say) would otherwise have wtkb pour
+a download into whatever file the link points at.
 """
 
 from __future__ import annotations
@@ -60,3 +65,19 @@ def read_regular(path, max_bytes: int | None = None) -> bytes:
 def read_regular_text(path, max_bytes: int | None = None) -> str:
     """``read_regular`` decoded as UTF-8 (UnicodeDecodeError when it is not)."""
     return read_regular(path, max_bytes).decode("utf-8")
+
+
+def create_new(path) -> BinaryIO:
+    """A new, empty file at ``path`` for writing, never reached through a link.
+
+    For wtkb's own temporary names only (``<id>.pdf.part``, ``.CURRENT.<pid>.tmp``):
+    whatever stands there (the leftover of a killed run, or a planted symlink)
+    is removed first, the entry itself and never what a link points at, and
+    the file is then created with ``O_EXCL | O_NOFOLLOW``, so a link put back
+    in between makes this fail instead of writing elsewhere."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    return os.fdopen(fd, "wb")

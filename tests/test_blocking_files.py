@@ -182,3 +182,17 @@ def test_open_regular_refuses_devices_and_folders_and_reads_files(tmp_path):
     with open_regular(tmp_path / "new.lock", append=True) as f:
         assert f.read() == b""
     assert (tmp_path / "new.lock").is_file()
+
+
+def test_temporary_files_are_never_written_through_a_planted_link(tmp_path):
+    """The registry and CURRENT are written to a temporary name first; a symlink planted under that
+    name must not make wtkb write into the file it points at."""
+    root = tmp_path / "idx"
+    version = fake_index(root)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    for name in (f"{store.REGISTRY}.{os.getpid()}.tmp", f".CURRENT.{os.getpid()}.tmp"):
+        (root / name).symlink_to(victim)
+    store.publish(root, version, grace_s=0)
+    assert victim.read_text() == "precious\n"
+    assert (root / "CURRENT").read_text() == version.name and version.name in store.read_registry(root)

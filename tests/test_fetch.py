@@ -669,3 +669,56 @@ def test_cli_timeout_help_says_it_bounds_the_whole_download():
 
     result = CliRunner().invoke(app, ["fetch", "--help"], env={"COLUMNS": "200"})
     assert "whole download" in result.output and "however slowly" in result.output
+
+
+# ---------------------------------------------------------------- writing never follows a planted link
+
+def test_a_link_planted_as_the_part_file_is_never_written_through(settings, base, tmp_path):
+    """A shared official folder: someone plants doc.pdf.part -> a file of the user's; fetch must not
+    pour the download into it (nor fetch.lock.json.part into another)."""
+    official = Path(settings.official_dir)
+    official.mkdir(parents=True)
+    victims = [tmp_path / "bashrc", tmp_path / "notes.txt"]
+    for v in victims:
+        v.write_text("precious\n")
+    (official / "doc.pdf.part").symlink_to(victims[0])
+    (official / f"{LOCK_NAME}.part").symlink_to(victims[1])
+    r = fetch_one(settings, f"{base}/doc.pdf")
+    assert r.status == "fetched", r
+    assert [v.read_text() for v in victims] == ["precious\n", "precious\n"]
+    assert (official / "doc.pdf").read_bytes() == PDF and lock(settings)["doc"]["bytes"] == len(PDF)
+    assert not (official / "doc.pdf.part").exists() and not os.path.lexists(official / "doc.pdf.part")
+
+
+def test_a_tls_handshake_trickled_a_byte_at_a_time_is_bounded(settings, monkeypatch):
+    """https to a server that starts a TLS record and then sends one byte at a time: the handshake
+    as a whole is held to the time limits, not each byte."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = srv.accept()
+        try:
+            conn.recv(4096)
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KB ... arriving a byte at a time
+            while not stop.is_set():
+                conn.sendall(b"\x02")
+                time.sleep(0.2)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    port = srv.getsockname()[1]
+    limited = settings.replace(fetch_timeout_s=1.0, fetch_max_seconds=2.0)
+    t = time.monotonic()
+    try:
+        r = fetch_one(limited, f"https://127.0.0.1:{port}/doc.pdf")
+    finally:
+        stop.set()
+        srv.close()
+    assert_clean(limited, r)
+    assert time.monotonic() - t < 5

@@ -16,7 +16,8 @@ NOTHING_TO_SEARCH = [
     "", "   ", "\t\n", "\x00", "\u200b\u200b", "\u202e", "\ufeff",  # empty, blank, invisible
     "\U0001f600\U0001f914\U0001f468\u200d\U0001f469\u200d\U0001f467",  # the emoji of the issue
     "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # a flag made of tag characters
-    "?", "?!...", "\u2014 \u2026 \u00bf?", "++--==**", "\u2665\u2605\u2606", "\u0300\u0301",  # punctuation, symbols, marks
+    "?", "?!...", "\u2014 \u2026 \u00bf?", "++--==**", "\u2665\u2605\u2606",  # punctuation, symbols
+    "\u0300\u0301",  # combining marks with nothing to mark
 ]
 REAL_QUESTIONS = ["LADO?", "x", "what is a s47", "\u00bfQu\u00e9 es?", "\u0633\u0624\u0627\u0644",
                   "\u554f\u984c", "\u2160\u2161", "\u2460 strategy"]

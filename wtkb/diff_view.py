@@ -121,10 +121,12 @@ def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
     if default_pair(kb) is None:
         _fetch_message(st, kb)
     c1, c2 = st.columns(2)
-    old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=lambda d: _option(doc_label(docs[d])),
-                          key="diff_old")
-    new_id = c2.selectbox("Newer edition", ids, index=ids.index(pair[1]), format_func=lambda d: _option(doc_label(docs[d])),
-                          key="diff_new")
+
+    def name(doc_id: str) -> str:
+        return _option(doc_label(docs[doc_id]))
+
+    old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=name, key="diff_old")
+    new_id = c2.selectbox("Newer edition", ids, index=ids.index(pair[1]), format_func=name, key="diff_new")
     if old_id == new_id:
         st.warning("Choose two different documents to compare.")
         return

@@ -39,8 +39,8 @@ def view(kb) -> None:
     if not docs:
         st.info("The index holds no documents.")
         return
-    doc_id = st.selectbox("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), single_line=True), key="browse_doc",
-                          bind="query-params")
+    doc_id = st.selectbox("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), True),
+                          key="browse_doc", bind="query-params")
     tree = index.outline(kb.chunks, doc_id=doc_id)
     by_id = {c.chunk_id: c for c in kb.chunks}
     opened = st.session_state.get("browse_open")
