@@ -199,13 +199,23 @@ def test_listing_commands_report_a_bad_setting_in_one_line(tmp_path):
         assert len([ln for ln in err.splitlines() if ln.strip()]) == 1, err
 
 
-def test_a_character_category_census_of_the_terminal_sanitiser():
-    """No code point of a dangerous category passes raw, whatever its number."""
-    for code in range(0x110000):
-        ch = chr(code)
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cs", "Zl", "Zp") and ch not in "\n":
-            assert ch not in sanitize.for_terminal(ch), hex(code)
+def test_a_census_of_every_code_point():
+    """The sanitisers against their definition, code point by code point: a control (Cc), a lone
+    surrogate (Cs), a line or paragraph separator, a bidi control, an invisible character or a
+    noncharacter is escaped on a terminal and absent from a document; nothing else is touched."""
+    def not_text(code: int) -> bool:
+        return (unicodedata.category(chr(code)) in ("Cc", "Cs", "Zl", "Zp") or code in sanitize.BIDI
+                or code in sanitize.INVISIBLE or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE)
+
+    expected = [c for c in range(0x110000) if not_text(c)]
+    chars = [chr(c) for c in range(0x110000) if chr(c) not in "\t\n\r|"]
+    shown = sanitize.for_terminal("|".join(chars)).split("|")
+    escaped = [ord(ch) for ch, out in zip(chars, shown) if out != ch]
+    assert escaped == [c for c in expected if chr(c) not in "\t\n\r"]
+    kept = sanitize.for_word("".join(chars))
+    breaks = [ch for ch in chars if ch in sanitize.LINE_BREAKS]  # \x0b, \u2028 ... become line breaks
+    assert len(kept) == len(chars) - len(escaped) + len(breaks) and kept.count("\n") == len(breaks)
+    assert not any(not_text(ord(ch)) for ch in kept.replace("\n", ""))
     assert index is not None
 
 

@@ -27,27 +27,32 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 
 # Bidirectional controls: embeddings, overrides, isolates and the direction marks.
 BIDI = frozenset({0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
 # Characters that take no space and hide or split text without saying so.
 INVISIBLE = frozenset({0x180E, 0x200B, *range(0x2060, 0x2065), 0xFEFF, 0xFFF9, 0xFFFA, 0xFFFB})
 # Everything str.splitlines() ends a line at, besides "\n" itself.
-LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-_CRLF = re.compile(r"\r\n")
+LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# Not text, for any target: the controls (Unicode category Cc: C0, DEL, C1), lone surrogates (Cs),
+# the line and paragraph separators, BIDI, INVISIBLE, and the noncharacters (U+FDD0..U+FDEF and
+# the last two code points of every plane; XML refuses U+FFFE and U+FFFF).
+_RANGES = [(0x00, 0x1F), (0x7F, 0x9F), (0xD800, 0xDFFF), (0x2028, 0x2029), (0xFDD0, 0xFDEF),
+           *((c, c) for c in sorted(BIDI | INVISIBLE)),
+           *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))]
 
 
-def _noncharacter(code: int) -> bool:
-    """U+FDD0..U+FDEF and the last two code points of every plane (XML refuses U+FFFE/U+FFFF)."""
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+def _class(ranges, leave: str = "") -> re.Pattern:
+    """One regex character class for the ranges, less the characters in ``leave``."""
+    parts = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile(f"[{parts}]" if not leave else f"(?![{re.escape(leave)}])[{parts}]")
 
 
-def _not_text(ch: str) -> bool:
-    """A character that changes how text is shown, or that no document can hold."""
-    code = ord(ch)
-    return (unicodedata.category(ch) in ("Cc", "Cs") or code in BIDI or code in INVISIBLE
-            or ch in ("\u2028", "\u2029") or _noncharacter(code))
+NOT_TEXT = _class(_RANGES)
+_NOT_TEXT_ABOVE_SPACE = _class([r for r in _RANGES if r != (0x00, 0x1F)])  # what json leaves raw
+_LAYOUT = "\n\t"
+_NOT_LAYOUT = _class(_RANGES, leave=_LAYOUT)
+_BREAK = re.compile("\r\n|[" + re.escape(LINE_BREAKS) + "]")
 
 
 def _escape(ch: str) -> str:
@@ -64,21 +69,15 @@ def for_terminal(text: object, keep_newlines: bool = False) -> str:
     ``keep_newlines``, and every other control, bidi, invisible or unencodable
     character is shown as a visible escape, so nothing can move the cursor,
     recolour, retitle or reorder what wtkb prints."""
-    out = []
-    for ch in str(text):
-        if ch == "\n" and keep_newlines:
-            out.append(ch)
-        elif ch == "\t":
-            out.append(" ")
-        elif _not_text(ch):
-            out.append(_escape(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    def shown(m: re.Match) -> str:
+        ch = m.group()
+        return ch if ch == "\n" and keep_newlines else _escape(ch)
+
+    return NOT_TEXT.sub(shown, str(text).replace("\t", " "))
 
 
-def _json_escape(ch: str) -> str:
-    code = ord(ch)
+def _json_escape(m: re.Match) -> str:
+    code = ord(m.group())
     if code < 0x10000:
         return f"\\u{code:04x}"
     code -= 0x10000
@@ -87,27 +86,20 @@ def _json_escape(ch: str) -> str:
 
 def terminal_json(data, indent: int | None = None) -> str:
     """JSON with every character ``for_terminal`` would escape written as a
-    ``\\u`` escape (json itself escapes only those below U+0020): still valid
-    JSON that decodes to the same strings, and safe to print."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
-    # Below U+0020 json has escaped every character inside a string: what is left is layout (indent).
-    return "".join(_json_escape(ch) if ch >= " " and _not_text(ch) else ch for ch in text)
+    ``\\u`` escape: still valid JSON that decodes to the same strings, and
+    safe to print. Below U+0020 json has escaped every character inside a
+    string already; what is left there is its own layout (``indent``)."""
+    return _NOT_TEXT_ABOVE_SPACE.sub(_json_escape, json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 # ---------------------------------------------------------------- documents
 
 def _document_text(text: object, single_line: bool) -> str:
-    """Line-break characters become "\\n" (a space when ``single_line``), the
-    rest of ``_not_text`` is dropped; tabs stay unless ``single_line``."""
-    out = []
-    for ch in _CRLF.sub("\n", str(text if text is not None else "")):
-        if ch == "\n" or ch in LINE_BREAKS:
-            out.append(" " if single_line else "\n")
-        elif ch == "\t":
-            out.append(" " if single_line else ch)
-        elif not _not_text(ch):
-            out.append(ch)
-    return "".join(out)
+    """Line-break characters become "\n" (a space when ``single_line``), the
+    rest of ``NOT_TEXT`` is dropped; tabs stay unless ``single_line``."""
+    text = _BREAK.sub("\n", str(text if text is not None else ""))
+    text = _NOT_LAYOUT.sub("", text)
+    return text.replace("\n", " ").replace("\t", " ") if single_line else text
 
 
 def for_word(text: object, single_line: bool = False) -> str:
