@@ -38,7 +38,7 @@ build: install
 	$(BIN)/wtkb build
 
 app: install
-	-$(BIN)/wtkb fetch --allow-missing --timeout 10
+	-WTKB_FETCH_TIMEOUT_S=10 $(BIN)/wtkb fetch --allow-missing --timeout 120
 	$(BIN)/wtkb build --if-stale
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false

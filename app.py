@@ -21,7 +21,7 @@ import streamlit as st
 import index
 from wtkb import diff_view
 from wtkb.ui import answer_view, basket, browse_view, evaluation, excerpts_view, feedback
-from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
+from wtkb.ui.text import escape_md, for_app, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
 
 # Stable keys, bound to the URL; the labels never change (a count in a label broke the binding).
 VIEWS = {"ask": "Ask", "browse": "Browse", "changes": "What changed", "excerpts": "Excerpts",
@@ -52,10 +52,10 @@ def _open_kb(index_dir: str, version: str) -> index.KnowledgeBase:
 
 def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
     """The loaded knowledge base, or None and a message for the user."""
-    version = index.live_version(settings)
-    if version is None:
-        return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
     try:
+        version = index.live_version(settings)
+        if version is None:
+            return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
         return _open_kb(str(settings.index_dir), version), ""
     except index.IndexError_ as e:
         return None, f"The index could not be opened: {escape_md(e)}. " + REBUILD
@@ -146,12 +146,12 @@ def filters_popover(kb: index.KnowledgeBase) -> tuple[index.Filters, int]:
     docs, kinds, chapters = filter_options(kb)
     active = sum(bool(st.session_state.get(k)) for k in ("f_doc", "f_kind", "f_chapter"))
     with st.popover(f"Filters ({active})" if active else "Filters", icon=":material/filter_list:"):
-        doc = st.multiselect("Document", list(docs), format_func=lambda d: docs.get(d, d), key="f_doc",
-                             persist_state="session", placeholder="All documents")
+        doc = st.multiselect("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), True),
+                             key="f_doc", persist_state="session", placeholder="All documents")
         kind = st.multiselect("Kind", kinds, key="f_kind", persist_state="session", placeholder="All kinds",
                               help="guidance and framework are statutory documents; notes are our unofficial "
                                    "study notes.")
-        chapter = st.multiselect("Chapter", list(chapters), format_func=lambda n: chapters.get(n, n),
+        chapter = st.multiselect("Chapter", list(chapters), format_func=lambda n: for_app(chapters.get(n, n), True),
                                  key="f_chapter", persist_state="session", placeholder="All chapters")
         k = st.slider("Passages to show", 1, 10, kb.settings.k, key="f_k", persist_state="session")
     return index.Filters(doc=tuple(doc), chapter=tuple(chapter), kind=tuple(kind)), int(k)
@@ -176,7 +176,8 @@ def question_chips(current: str) -> None:
     with st.expander("Examples and your recent questions", icon=":material/history:"):
         recent = [q for q in st.session_state.recent if q != current]
         if recent:
-            st.pills("Recent questions", recent, key="recent_pick", on_change=use_choice, args=("recent_pick",))
+            st.pills("Recent questions", recent, key="recent_pick", on_change=use_choice, args=("recent_pick",),
+                     format_func=lambda q: for_app(q, single_line=True))
         st.pills("Examples", EXAMPLES, key="example", on_change=use_choice, args=("example",))
 
 

@@ -136,7 +136,7 @@ def ingest_corpus(settings: Settings, embedder: Embedder, corpus_dirs: list[Path
                   progress: Progress | None = None,
                   files: list[Path] | None = None) -> tuple[list[IngestedFile], list[str]]:
     """Ingest every readable file, skipping bad and duplicate ones with a warning each."""
-    found, warnings = discover(corpus_dirs)
+    found, warnings = discover(corpus_dirs, settings.follow_links_outside_corpus)
     files = found if files is None else files
     sources = load_sources(settings.sources_file)
     trusted = trusted_hashes(sources, settings.official_dir)
@@ -310,7 +310,7 @@ def build(settings: Settings, corpus_dirs: list[Path] | None = None, progress: P
     with store.build_lock(index_dir):
         # Fingerprint the corpus as found at the start, so a file changed
         # mid-build makes the next `--if-stale` build again.
-        files, _ = discover(dirs)
+        files, _ = discover(dirs, settings.follow_links_outside_corpus)
         fingerprint = corpus_fingerprint(files)
         ingested, report.warnings = ingest_corpus(settings, embedder, dirs, progress, files=files)
         chunks = _all_chunks(ingested, dirs)
@@ -343,7 +343,8 @@ def staleness(settings: Settings, corpus_dirs: list[Path] | None = None) -> str:
         _, manifest = store.read_manifest(settings.index_dir, hold_version=False)
     except store.IndexError_ as e:
         return str(e)
-    files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs) if Path(d).exists()])
+    files, _ = discover([Path(d) for d in (corpus_dirs or settings.corpus_dirs) if Path(d).exists()],
+                        settings.follow_links_outside_corpus)
     if corpus_fingerprint(files) != manifest.get("corpus_files"):
         return "corpus files were added, removed or changed since the last build"
     if manifest.get("chunker", {}).get("parser_version") != PARSER_VERSION:

@@ -79,12 +79,24 @@ class Embedder:
     """
 
     def __init__(self, model: str, batch_size: int = 32, onnx_path: Path | None = None, dim: int | None = None):
+        """``dim`` is the vector size an existing index records: given, the
+        model serves that index, so it must already be on this machine (no
+        hub look-up at query time) and must give vectors of that size; any
+        failure then names the model and `wtkb build` as the fix."""
         self.name = model
-        self.spec = resolve_model(model)
+        try:
+            self.spec = resolve_model(model)
+        except ModelError as e:
+            if dim is None:
+                raise
+            raise ModelError(f"this index was built with the embedding model '{model}', which this install "
+                             "cannot load (not a model folder here, nor a hub name); rebuild the index with "
+                             "`wtkb build`") from e
         self.batch_size = batch_size
         self.onnx_path = Path(onnx_path) if onnx_path and Path(onnx_path).exists() else None
         self._onnx = None
         self._dim = dim
+        self._index_dim = dim
         self._model = None
         self._tokenizer = None
         self._lock = threading.RLock()
@@ -94,19 +106,33 @@ class Embedder:
     def identity(self) -> str:
         return self.spec.identity
 
+    @property
+    def serves_index(self) -> bool:
+        """Whether this encoder answers for an index already built (see ``__init__``)."""
+        return self._index_dim is not None
+
+    def _cannot_load(self, e: Exception) -> ModelError:
+        """One line naming the model and the fix, for any failure to load it."""
+        why = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}" if str(e).strip() else type(e).__name__
+        if self.serves_index and not Path(self.spec.location).is_dir():
+            why = "its files are not on this machine"
+        if self.serves_index:
+            return ModelError(f"this index was built with the embedding model '{self.name}', which this install "
+                              f"cannot load ({why}); rebuild the index with `wtkb build`")
+        return ModelError(f"cannot load embedding model '{self.spec.location}' ({why}); "
+                          "offline, use the bundled all-MiniLM-L6-v2 or a local model folder")
+
     def _load(self):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    quiet_hf(offline=self.spec.bundled or Path(self.spec.location).exists())
+                    quiet_hf(offline=self.spec.bundled or Path(self.spec.location).exists() or self.serves_index)
                     try:
                         from sentence_transformers import SentenceTransformer
 
                         self._model = SentenceTransformer(self.spec.location, device="cpu")
                     except Exception as e:  # noqa: BLE001 - loaders raise many types
-                        raise ModelError(
-                            f"cannot load embedding model '{self.spec.location}' ({type(e).__name__}); "
-                            "offline, use the bundled all-MiniLM-L6-v2 or a local model folder") from e
+                        raise self._cannot_load(e) from e
         return self._model
 
     def sentence_transformer(self):
@@ -120,7 +146,10 @@ class Embedder:
                 if self._onnx is None:
                     from .onnx_encoder import OnnxEncoder
 
-                    self._onnx = OnnxEncoder(self.onnx_path, Path(self.spec.location))
+                    try:
+                        self._onnx = OnnxEncoder(self.onnx_path, Path(self.spec.location))
+                    except Exception as e:  # noqa: BLE001 - tokenizers and onnxruntime raise many types
+                        raise self._cannot_load(e) from e
         return self._onnx
 
     @property
@@ -187,6 +216,9 @@ class Embedder:
         if not out:
             return np.zeros((0, self.dim), dtype=np.float32)
         stacked = np.vstack(out)
+        if self.serves_index and stacked.shape[1] != self._index_dim:
+            raise ModelError(f"the embedding model '{self.name}' gives {stacked.shape[1]}-dimensional vectors but "
+                             f"this index holds {self._index_dim}-dimensional ones; rebuild it with `wtkb build`")
         result = np.empty_like(stacked)
         result[order] = stacked
         return result

@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.safe_open import open_regular
+
 
 @dataclass(frozen=True)
 class Term:
@@ -54,7 +56,7 @@ class Glossary:
 def load_glossary(path: Path | None) -> Glossary:
     if not path or not Path(path).exists():
         return Glossary([])
-    with open(path, "rb") as f:
+    with open_regular(path) as f:  # never blocks: a pipe here must not hang opening the index
         data = tomllib.load(f)
     terms = [Term(abbr=str(t["abbr"]), expansion=str(t.get("expansion", "")), meaning=str(t.get("meaning", "")),
                   aliases=tuple(str(a) for a in t.get("aliases", ()))) for t in data.get("term", [])]

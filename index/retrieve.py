@@ -109,13 +109,11 @@ class Query:
 def prepare_query(raw: str, settings: Settings, glossary: Glossary) -> Query:
     """The text side of a ``Query`` (no vector): normalised, capped, expanded.
     Raises ``QueryError`` for a question with nothing to search."""
-    if raw is None or not str(raw).strip():
-        raise QueryError("Please type a question: the query was empty.")
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = unicodedata.normalize("NFKC", str(raw if raw is not None else ""))
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        raise QueryError("Please type a question: the query held no readable characters.")
+    if not any(ch.isalnum() for ch in text):  # empty, or only spaces, emoji, punctuation, marks
+        raise QueryError("Please type a question: the query was empty.")
     notice = ""
     if len(text) > settings.max_query_chars:
         notice = (f"Your question was {len(text):,} characters long; only the first "

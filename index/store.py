@@ -42,6 +42,7 @@ from pathlib import Path
 
 from ingest.records import Chunk
 from ingest.records import file_sha256 as sha256_file
+from ingest.safe_open import NotRegularFile, create_new, open_regular, read_regular_text
 
 from . import integrity
 
@@ -54,6 +55,8 @@ DEFAULT_GRACE_S = 900.0
 _HELD: dict[str, list] = {}  # index dir -> [(version path, open marker file)], newest last
 HELD_PER_INDEX = 2
 _HELD_LOCK = threading.Lock()
+POINTER_MAX_BYTES = 4096  # CURRENT holds one folder name
+REGISTRY_MAX_BYTES = 16 * 1024 * 1024
 
 
 class IndexError_(Exception):
@@ -66,16 +69,25 @@ def _check_folder(index_dir: Path) -> None:
         raise IndexError_(f"{index_dir}: is a file, not a folder; give --index (or WTKB_INDEX_DIR) a folder path")
 
 
+def _unreadable(path: Path, e: Exception) -> IndexError_:
+    """One line for an index file that cannot be read, with the fix that fits why."""
+    if isinstance(e, NotRegularFile):
+        return IndexError_(f"{path}: {e.strerror}; remove it, then run `wtkb build`")
+    return IndexError_(f"{path}: cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
+                       "check its permissions or run `wtkb build`")
+
+
 def current_version(index_dir: Path) -> Path | None:
+    """The live version folder named by ``CURRENT`` (opened without blocking:
+    it must be a small regular file), or None when there is none."""
     _check_folder(index_dir)
     pointer = Path(index_dir) / "CURRENT"
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = read_regular_text(pointer, POINTER_MAX_BYTES).strip()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as e:
-        raise IndexError_(f"{pointer}: cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
-                          "check its permissions or run `wtkb build`") from e
+        raise _unreadable(pointer, e) from e
     if not VERSION_RE.match(name):
         return None
     folder = Path(index_dir) / name
@@ -86,8 +98,11 @@ def current_version(index_dir: Path) -> Path | None:
 
 def read_registry(index_dir: Path) -> dict:
     """The version folders this index folder's builds created: {name: {created, published, retired}}."""
+    path = Path(index_dir) / REGISTRY
     try:
-        data = json.loads((Path(index_dir) / REGISTRY).read_text(encoding="utf-8"))
+        data = json.loads(read_regular_text(path, REGISTRY_MAX_BYTES))
+    except NotRegularFile as e:
+        raise _unreadable(path, e) from e
     except (OSError, ValueError):
         return {}
     versions = data.get("versions") if isinstance(data, dict) else None
@@ -99,9 +114,9 @@ def read_registry(index_dir: Path) -> dict:
 def _write_registry(index_dir: Path, versions: dict) -> None:
     path = Path(index_dir) / REGISTRY
     tmp = path.with_name(f"{REGISTRY}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"wtkb_index": 1, "note": "written by wtkb: the version folders it may delete",
-                   "versions": versions}, f, indent=1, sort_keys=True)
+    with create_new(tmp) as f:
+        f.write(json.dumps({"wtkb_index": 1, "note": "written by wtkb: the version folders it may delete",
+                            "versions": versions}, indent=1, sort_keys=True).encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -174,8 +189,8 @@ def publish(index_dir: Path, version: Path, grace_s: float = DEFAULT_GRACE_S) ->
                 os.fsync(fh.fileno())
     previous = current_version(index_dir)
     tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(version.name)
+    with create_new(tmp) as f:
+        f.write(version.name.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, index_dir / "CURRENT")
@@ -195,7 +210,7 @@ def publish(index_dir: Path, version: Path, grace_s: float = DEFAULT_GRACE_S) ->
 def _in_use(folder: Path) -> bool:
     """Whether a reader (in any process) holds this version open."""
     try:
-        fh = open(folder / MARKER, "rb")
+        fh = open_regular(folder / MARKER)
     except OSError:
         return False
     try:
@@ -267,9 +282,9 @@ def hold(index_dir: Path, version: Path) -> None:
     place while it is used; the locks of older versions are let go once two
     newer versions of the same index have been opened."""
     try:
-        fh = open(version / MARKER, "rb")
+        fh = open_regular(version / MARKER)
     except OSError:
-        return  # an index from before markers: the grace period still applies
+        return  # an index from before markers (or a marker that is not a file): the grace period still applies
     try:
         fcntl.flock(fh, fcntl.LOCK_SH)  # a build only probes for a moment, never holds
     except OSError:
@@ -293,7 +308,9 @@ def build_lock(index_dir: Path):
     index_dir = Path(index_dir)
     prepare(index_dir)
     try:
-        fh = open(index_dir / ".build.lock", "a+")
+        fh = open_regular(index_dir / ".build.lock", append=True)
+    except NotRegularFile as e:
+        raise _unreadable(index_dir / ".build.lock", e) from e
     except OSError as e:
         raise IndexError_(f"{index_dir}: cannot write here ({e.strerror}); choose a writable folder with "
                           "--index or WTKB_INDEX_DIR") from e
@@ -323,7 +340,7 @@ def write_chunks(version: Path, chunks: list[Chunk]) -> None:
 def read_chunks(version: Path) -> list[Chunk]:
     path = version / "chunks.jsonl"
     try:
-        with open(path, encoding="utf-8") as f:
+        with open_regular(path) as f:
             return [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]
     except OSError as e:
         raise IndexError_(f"{path}: cannot be read ({e.strerror}); run `wtkb build` to rebuild") from e
@@ -348,8 +365,10 @@ def read_manifest(index_dir: Path, hold_version: bool = True) -> tuple[Path, dic
         hold(index_dir, version)
     path = version / "manifest.json"
     try:
-        with open(path, encoding="utf-8") as f:
+        with open_regular(path) as f:
             manifest = json.load(f)
+    except NotRegularFile as e:
+        raise _unreadable(path, e) from e
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise IndexError_(f"{path}: missing or damaged; run `wtkb build` to rebuild") from e
     problem = integrity.manifest_problem(manifest, FORMAT_VERSION)

@@ -47,17 +47,80 @@ def _regular(path: Path, warnings: list[str]) -> bool:
         if stat.S_ISREG(os.stat(path).st_mode):
             return True
     except OSError as e:
-        warnings.append(f"{path}: cannot be read ({e.strerror}); check it")
+        warnings.append(f"{_shown(path)}: cannot be read ({e.strerror}); check it")
         return False
-    warnings.append(f"{path}: not a regular file (a pipe or device?); skipped")
+    warnings.append(f"{_shown(path)}: not a regular file (a pipe or device?); skipped")
     return False
 
 
-def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
+def _shown(path) -> str:
+    """A path for a warning: a name's bytes that are not UTF-8 written as \\xff, so the
+    warning itself can be printed and stored in the manifest."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _named_in_utf8(path: Path, warnings: list[str]) -> bool:
+    """A name that is not UTF-8 (bytes Python keeps as lone surrogates) cannot be
+    stored in an index or cited, and would stop the whole build; skip that file."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        warnings.append(f"{_shown(path)}: its name is not valid UTF-8, so it cannot be cited; rename it and "
+                        "build again")
+        return False
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_outside(path: Path, root: str, warnings: list[str], what: str) -> bool:
+    """Whether ``path`` resolves outside ``root`` (the real corpus folder), with a warning naming it."""
+    if _inside(os.path.realpath(path), root):
+        return False
+    warnings.append(f"{_shown(path)}: a symlink to a {what} outside the corpus folder {_shown(root)}; skipped "
+                    "(copy it into the folder, or set WTKB_FOLLOW_LINKS_OUTSIDE_CORPUS=1 if you trust its target)")
+    return True
+
+
+def _walk(folder: Path, outside_links: bool, seen_dirs: set[str], found: list[Path], warnings: list[str]) -> None:
+    """Readable files under one corpus folder, in sorted order, into ``found``."""
+    root = os.path.realpath(folder)
+    for here, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in seen_dirs:
+            warnings.append(f"{_shown(here)}: folder already visited (a symlink loop?); skipped")
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and
+                             (outside_links or not _link_outside(Path(here) / n, root, warnings, "folder")))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith((".part", ".tmp")):
+                continue
+            p = Path(here) / name
+            if p.suffix.lower() in SUFFIXES:
+                if ((outside_links or not _link_outside(p, root, warnings, "file")) and _regular(p, warnings)
+                        and _named_in_utf8(p, warnings)):
+                    found.append(p)
+            elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
+                warnings.append(f"{_shown(p)}: unsupported file type '{_shown(p.suffix or 'none')}'; skipped")
+
+
+def discover(dirs: list[Path], outside_links: bool = False) -> tuple[list[Path], list[str]]:
     """Files under the given folders (or files) that a loader can read, and a
     one-line warning for everything skipped.
 
-    Symlinked folders are followed once, so a link loop cannot hang a build.
+    Only what a corpus folder holds is read: a file or folder symlink that
+    resolves outside the folder it was found in is skipped with a warning,
+    unless ``outside_links`` (``Settings.follow_links_outside_corpus``) allows
+    it, so a link dropped into a shared folder cannot serve a private file as
+    passages. A file named directly (``--corpus x.pdf``) is read wherever it
+    is: the user chose it. Hard links cannot be told from the file itself;
+    Linux's protected_hardlinks already stops a link to a file its maker could
+    not read. Symlinked folders are followed once, so a link loop cannot hang
+    a build.
     """
     found: list[Path] = []
     warnings: list[str] = []
@@ -65,33 +128,18 @@ def discover(dirs: list[Path]) -> tuple[list[Path], list[str]]:
     for d in dirs:
         d = Path(d)
         if not d.exists():
-            warnings.append(f"{d}: no such file or folder; check the path")
+            warnings.append(f"{_shown(d)}: no such file or folder; check the path")
             continue
         if not d.is_dir():
-            if not _regular(d, warnings):
+            if not _regular(d, warnings) or not _named_in_utf8(d, warnings):
                 continue
             if d.suffix.lower() in SUFFIXES:
                 found.append(d)
             else:
-                warnings.append(f"{d}: unsupported file type '{d.suffix}'; use PDF, HTML, Markdown or plain text")
+                warnings.append(f"{_shown(d)}: unsupported file type '{_shown(d.suffix)}'; use PDF, HTML, Markdown "
+                                "or plain text")
             continue
-        for root, dirnames, filenames in os.walk(d, followlinks=True):
-            real = os.path.realpath(root)
-            if real in seen_dirs:
-                warnings.append(f"{root}: folder already visited (a symlink loop?); skipped")
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real)
-            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or name.endswith((".part", ".tmp")):
-                    continue
-                p = Path(root) / name
-                if p.suffix.lower() in SUFFIXES:
-                    if _regular(p, warnings):
-                        found.append(p)
-                elif p.suffix.lower() not in {".json", ".toml", ".lock"}:
-                    warnings.append(f"{p}: unsupported file type '{p.suffix or 'none'}'; skipped")
+        _walk(d, outside_links, seen_dirs, found, warnings)
     return found, warnings
 
 

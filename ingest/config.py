@@ -126,6 +126,12 @@ class Settings:
     # `ask --batch` prints a progress line to stderr at most this often.
     batch_progress_every_s: float = 10.0
 
+    # Reading only what the corpus holds (issue 22). A file or folder symlink
+    # that resolves outside the corpus folder it was found in is skipped with a
+    # warning unless this is true: otherwise a link dropped into a shared folder
+    # would serve a private file (or /etc/passwd) to everyone as passages.
+    follow_links_outside_corpus: bool = False
+
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored so CLI
         options that were not given keep the default."""

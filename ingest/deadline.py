@@ -65,7 +65,8 @@ class Deadline:
 
     def message(self) -> str:
         return (f"it took longer than the fetch_max_seconds limit of {self.seconds:g} s "
-                "(a very slow server?); try again later or raise WTKB_FETCH_MAX_SECONDS")
+                "(a very slow server?); try again later or raise it (wtkb fetch --timeout S, "
+                "or WTKB_FETCH_MAX_SECONDS)")
 
 
 def handlers(deadline: Deadline | None) -> list:

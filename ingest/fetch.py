@@ -53,6 +53,7 @@ from .download import (FORMATS, ID_RE, LOOPBACK_ENV, USER_AGENT, BadContent, Fai
                        Progress, Refused, check_url, failure_reason, mb, open_url)  # LOOPBACK_ENV, ID_RE: re-exported
 from .provenance import LOCK_NAME, load_sources, read_lock
 from .receive import DiskError, stream
+from .safe_open import create_new
 from .records import file_sha256
 
 
@@ -72,9 +73,8 @@ def _write_lock(dest: Path, lock: dict[str, dict]) -> None:
     path = Path(dest) / LOCK_NAME
     tmp = path.with_name(path.name + ".part")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(dict(sorted(lock.items())), f, indent=2, sort_keys=True)
-            f.write("\n")
+        with create_new(tmp) as f:  # never through a link planted as fetch.lock.json.part
+            f.write((json.dumps(dict(sorted(lock.items())), indent=2, sort_keys=True) + "\n").encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -60,6 +60,9 @@ def _text(path: Path, data: dict, key: str, where: str = "") -> None:
     if not isinstance(value, str):
         raise IngestError(f"{path}: front matter '{where}{key}' must be text, not "
                           f"{type(value).__name__}; quote it and rebuild")
+    if not value.isascii() and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):  # YAML "\ud800"
+        raise IngestError(f"{path}: front matter '{where}{key}' holds an unpaired surrogate escape, which is "
+                          "not text; remove it and rebuild")
     if "\n" in value.strip() or len(value) > 500:
         raise IngestError(f"{path}: front matter '{where}{key}' must be one short line; shorten it")
 

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 from .records import KINDS, IngestError, is_note_kind, slugify
+from .safe_open import NotRegularFile, open_regular, read_regular_text
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -72,12 +73,13 @@ def load_sources(sources_file: Path | None) -> dict[str, dict]:
     if not sources_file or not Path(sources_file).exists():
         return {}
     try:
-        with open(sources_file, "rb") as f:
+        with open_regular(sources_file) as f:  # a pipe named sources.toml must not hang a build
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise IngestError(f"{sources_file}: not valid TOML ({e}); fix it (see the comments at its top)") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise IngestError(f"{sources_file}: cannot be read ({type(e).__name__}); check the file") from e
+        why = e.strerror if isinstance(e, NotRegularFile) else type(e).__name__
+        raise IngestError(f"{sources_file}: cannot be read ({why}); check the file") from e
     entries = data.get("source", [])
     if not isinstance(entries, list):
         raise IngestError(f"{sources_file}: 'source' must be a list of [[source]] tables; fix the file")
@@ -95,7 +97,7 @@ def load_sources(sources_file: Path | None) -> dict[str, dict]:
 def read_lock(folder: Path) -> dict[str, dict]:
     """``fetch.lock.json`` in ``folder`` as {id: record}; unreadable means empty."""
     try:
-        data = json.loads((Path(folder) / LOCK_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_regular_text(Path(folder) / LOCK_NAME))
     except (OSError, ValueError):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}

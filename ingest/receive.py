@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .deadline import Deadline
+from .safe_open import create_new
 from .download import CHUNK, FORMATS, BadContent, Fail, Progress, mb
 
 
@@ -134,7 +135,7 @@ def stream(response, doc_id: str, fmt: str, part: Path, max_bytes: int,
     _check_content_type(response, fmt)
     total = _declared_length(response, max_bytes)
     try:
-        f = open(part, "wb")
+        f = create_new(part)  # never through a link planted as <id>.pdf.part
     except OSError as e:
         raise _disk_error(e) from None
     with f:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         self.server.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
         route = ROUTES.get(path)
+        if route is None and path.startswith("/slow-hop/"):
+            return slow_hop(self)
         if route is None and path.startswith("/hop/"):
             n = int(path.rsplit("/", 1)[1])
             return self.redirect(f"/hop/{n + 1}")
@@ -139,8 +144,58 @@ def trickle_headers(h: Handler):
         pass
 
 
+def drip(h: Handler):
+    """Issue 22, item 8: valid headers, then one byte a second."""
+    try:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Length", str(len(PDF)))
+        h.end_headers()
+        for i in range(len(PDF)):
+            h.wfile.write(PDF[i:i + 1])
+            h.wfile.flush()
+            time.sleep(1.0)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+
+
+def slow_hop(h: Handler):
+    """A redirect chain whose every hop waits just under the read timeout before answering."""
+    n = int(h.path.rsplit("/", 1)[1])
+    time.sleep(0.8)
+    h.redirect(f"/slow-hop/{n + 1}" if n < 4 else "/trickle-body.pdf")
+
+
+def endless_continue(h: Handler):
+    """Interim "100 Continue" responses, a byte at a time, that never reach a final answer."""
+    try:
+        while True:
+            for ch in b"HTTP/1.1 100 Continue\r\n\r\n":
+                h.wfile.write(bytes([ch]))
+                h.wfile.flush()
+                time.sleep(TRICKLE_S)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+
+
+def chunked_drip(h: Handler):
+    """A chunked body of one-byte chunks: no Content-Length to judge the end by."""
+    try:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for i in range(len(PDF)):
+            h.wfile.write(b"1\r\n" + PDF[i:i + 1] + b"\r\n")
+            h.wfile.flush()
+            time.sleep(TRICKLE_S)
+        h.wfile.write(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+
+
 ROUTES = {
     "/doc.pdf": etagged,
+    "/drip.pdf": drip,
+    "/endless-continue.pdf": endless_continue,
+    "/chunked-drip.pdf": chunked_drip,
     "/plain.pdf": lambda h: h.send(200, PDF),  # no ETag or Last-Modified
     "/versioned.pdf": versioned,
     "/octet.pdf": lambda h: h.send(200, PDF, ctype="application/octet-stream"),
@@ -564,3 +619,106 @@ def test_incomplete_or_tiny_pdf_is_refused(settings, base, path, words):
     assert_clean(settings, r)
     assert words in r.message
     assert not (Path(settings.official_dir) / "doc.pdf").exists()
+
+
+@pytest.mark.parametrize("path", ["/slow-hop/0", "/endless-continue.pdf", "/chunked-drip.pdf"])
+def test_other_slow_server_patterns_are_cut_off_too(settings, base, path):
+    """Slow redirect hops, endless interim responses, a trickled chunked body: one deadline for it all."""
+    limited = settings.replace(fetch_max_seconds=2.0)
+    t = time.monotonic()
+    r = fetch_one(limited, base + path)
+    took = time.monotonic() - t
+    assert_clean(limited, r)
+    assert "fetch_max_seconds" in r.message and took < 6, (took, r.message)
+
+
+def wtkb_fetch(tmp_path, url: str, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nid = "slow"\ntitle = "Slow"\nfile_url = "{url}"\n'
+                       'allowed_hosts = ["127.0.0.1"]\n')
+    env = dict(os.environ, WTKB_SOURCES_FILE=str(sources), WTKB_OFFICIAL_DIR=str(tmp_path / "official"),
+               COLUMNS="250", **{LOOPBACK_ENV: "1"})
+    env.pop("WTKB_FETCH_MAX_SECONDS", None)
+    env.pop("WTKB_FETCH_TIMEOUT_S", None)
+    t = time.monotonic()
+    p = subprocess.run([str(Path(sys.executable).parent / "wtkb"), "fetch", *args], env=env, capture_output=True,
+                       text=True, timeout=90)
+    return p, time.monotonic() - t
+
+
+def test_cli_timeout_bounds_the_whole_download(tmp_path, base):
+    """Issue 22, item 8: `wtkb fetch --timeout 3` against a server sending 1 byte a second."""
+    p, took = wtkb_fetch(tmp_path, f"{base}/drip.pdf", "--timeout", "3")
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert took < 3 + 12, took  # the limit, plus starting Python on a busy machine
+    line = [ln for ln in p.stdout.splitlines() if "slow" in ln]
+    assert len(line) == 1 and "fetch_max_seconds limit of 3 s" in line[0] and "--timeout" in line[0], p.stdout
+    assert not list((tmp_path / "official").glob("*")), "nothing is saved"
+
+
+def test_cli_timeout_still_bounds_a_silent_server(tmp_path, base):
+    """--timeout also caps each single wait: a server that says nothing is given up on within it."""
+    p, took = wtkb_fetch(tmp_path, f"{base}/stall-headers.pdf", "--timeout", "1")
+    assert p.returncode == 1 and took < 1 + 12 and "slow" in p.stdout, (took, p.stdout, p.stderr)
+
+
+def test_cli_timeout_help_says_it_bounds_the_whole_download():
+    from typer.testing import CliRunner
+
+    from wtkb.cli import app
+
+    result = CliRunner().invoke(app, ["fetch", "--help"], env={"COLUMNS": "200"})
+    assert "whole download" in result.output and "however slowly" in result.output
+
+
+# ---------------------------------------------------------------- writing never follows a planted link
+
+def test_a_link_planted_as_the_part_file_is_never_written_through(settings, base, tmp_path):
+    """A shared official folder: someone plants doc.pdf.part -> a file of the user's; fetch must not
+    pour the download into it (nor fetch.lock.json.part into another)."""
+    official = Path(settings.official_dir)
+    official.mkdir(parents=True)
+    victims = [tmp_path / "bashrc", tmp_path / "notes.txt"]
+    for v in victims:
+        v.write_text("precious\n")
+    (official / "doc.pdf.part").symlink_to(victims[0])
+    (official / f"{LOCK_NAME}.part").symlink_to(victims[1])
+    r = fetch_one(settings, f"{base}/doc.pdf")
+    assert r.status == "fetched", r
+    assert [v.read_text() for v in victims] == ["precious\n", "precious\n"]
+    assert (official / "doc.pdf").read_bytes() == PDF and lock(settings)["doc"]["bytes"] == len(PDF)
+    assert not (official / "doc.pdf.part").exists() and not os.path.lexists(official / "doc.pdf.part")
+
+
+def test_a_tls_handshake_trickled_a_byte_at_a_time_is_bounded(settings, monkeypatch):
+    """https to a server that starts a TLS record and then sends one byte at a time: the handshake
+    as a whole is held to the time limits, not each byte."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = srv.accept()
+        try:
+            conn.recv(4096)
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KB ... arriving a byte at a time
+            while not stop.is_set():
+                conn.sendall(b"\x02")
+                time.sleep(0.2)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    port = srv.getsockname()[1]
+    limited = settings.replace(fetch_timeout_s=1.0, fetch_max_seconds=2.0)
+    t = time.monotonic()
+    try:
+        r = fetch_one(limited, f"https://127.0.0.1:{port}/doc.pdf")
+    finally:
+        stop.set()
+        srv.close()
+    assert_clean(limited, r)
+    assert time.monotonic() - t < 5

@@ -257,3 +257,30 @@ def test_fixture_copy_with_another_name_is_a_duplicate(tmp_path, fixture_pdf):
 def test_generated_fixture_builds(tmp_path):
     key = build_fixture(tmp_path / "x.pdf")
     assert key["pages"] >= 5
+
+
+# ---------------------------------------------------------------- issue 22: names and titles that are not text
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_printable_line(tmp_path):
+    """Such a name (bytes Python keeps as lone surrogates) used to stop the whole build with a TypeError."""
+    (tmp_path / "good.md").write_text(GOOD_NOTE)
+    bad = os.fsdecode(bytes(tmp_path) + b"/bad\xffname.md")
+    Path(bad).write_text(GOOD_NOTE.replace("good-note", "bad-note"))
+    Path(os.fsdecode(bytes(tmp_path) + b"/odd\xfe.docx")).write_text("x")
+    files, warnings = discover([tmp_path])
+    assert [p.name for p in files] == ["good.md"]
+    assert any("bad\\xffname.md" in w and "not valid UTF-8" in w for w in warnings), warnings
+    assert any("odd\\xfe.docx" in w for w in warnings), warnings
+    for w in warnings:
+        w.encode("utf-8")  # printable, and storable in the manifest
+
+
+def test_a_front_matter_surrogate_escape_skips_the_file_with_a_reason(tmp_path):
+    """YAML turns "\\ud800" into a lone surrogate, which no tokenizer, index file or terminal accepts."""
+    f = tmp_path / "n.md"
+    f.write_text(GOOD_NOTE.replace("title: Good note", 'title: "Bad \\ud800 title"'))
+    with pytest.raises(IngestError) as e:
+        ingest_file(f)
+    assert str(f) in str(e.value) and "'title'" in str(e.value) and "surrogate" in str(e.value)
+    f.write_text(GOOD_NOTE.replace("title: Good note", 'title: "Fine \\U0001F600 and \\x1b[31m title"'))
+    assert ingest_file(f).document.meta.title.startswith("Fine \U0001f600")  # controls are cleaned on output

@@ -462,8 +462,14 @@ def test_batch_shows_progress_on_stderr_and_keeps_stdout_json(cli_index):
     records = [json.loads(line) for line in p.stdout.splitlines()]
     assert len(records) == 7  # blank lines are skipped; the NUL-only line gets an error record
     progress = [ln for ln in p.stderr.splitlines() if ln.startswith("answered ")]
-    assert progress[0].startswith("answered 1/7") and progress[-1].startswith("answered 7/7")
+    # From stdin the questions stream in, so the count is unknown: progress without a total (issue 22).
+    assert progress[0].startswith("answered 1 question in") and progress[-1].startswith("answered 7 questions")
     assert len(progress) == 7
+    questions_file = Path(env["WTKB_INDEX_DIR"]).parent / "questions.txt"
+    questions_file.write_text("\n".join(questions), encoding="utf-8")
+    from_file = run(["ask", "--batch", str(questions_file)], env=dict(env, WTKB_BATCH_PROGRESS_EVERY_S="0"))
+    progress = [ln for ln in from_file.stderr.splitlines() if ln.startswith("answered ")]
+    assert progress[0].startswith("answered 1/7") and progress[-1].startswith("answered 7/7") and len(progress) == 7
 
 
 @pytest.fixture()

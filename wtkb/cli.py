@@ -7,8 +7,11 @@ WTKB_DEBUG=1 to see tracebacks when reporting a bug.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -135,43 +138,91 @@ def ask(
                 _print_notices(kb)
                 _print_answer(result)
             return
-        if batch == "-":
-            lines = sys.stdin.read().splitlines()
-        else:
-            try:
-                lines = Path(batch).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as e:
-                fail(f"{batch}: cannot read the questions file ({type(e).__name__}); give a UTF-8 text file")
-        _run_batch(lib, kb, [ln for ln in lines if ln.strip()], k, filters, settings.batch_progress_every_s)
+        questions, total = _batch_questions(batch, settings.max_query_chars)
+        _run_batch(lib, kb, questions, total, k, filters, settings.batch_progress_every_s)
 
 
-def _run_batch(lib, kb, questions: list[str], k: int, filters, every_s: float) -> None:
-    """JSON Lines on stdout, one per question; progress on stderr (a bar on a
-    terminal, else a line at most every ``every_s`` seconds and at the end)."""
-    total = len(questions)
+def _read_lines(stream, longest: int) -> Iterator[str]:
+    """Non-blank lines as they arrive (a co-process writes one, waits for its
+    answer, then writes the next). A line longer than ``longest`` characters is
+    cut there and the rest of it skipped, so one endless line cannot fill memory."""
+    while True:
+        line = stream.readline(longest)
+        if not line:
+            return
+        if not line.endswith("\n") and len(line) >= longest:
+            rest = line
+            while rest and not rest.endswith("\n"):
+                rest = stream.readline(longest)
+        if line.strip():
+            yield line.rstrip("\r\n")
+
+
+def _batch_questions(batch: str, max_query_chars: int) -> tuple[Iterator[str], int | None]:
+    """The questions of ``--batch`` and how many there are (None when they
+    stream in: stdin or a named pipe, answered one by one as each line arrives)."""
+    longest = max_query_chars * 4 + 2  # far past the question cap, which prepare_query applies
+    if batch == "-":
+        sys.stdin.reconfigure(errors="replace")
+        return _read_lines(sys.stdin, longest), None
+    path = Path(batch)
+    try:
+        kind = path.stat().st_mode
+        if stat.S_ISFIFO(kind):
+            return _read_lines(open(path, encoding="utf-8", errors="replace"), longest), None
+        if not stat.S_ISREG(kind):
+            fail(f"{batch}: not a file of questions (a folder or device?); give a UTF-8 text file, or - for stdin")
+        with open(path, encoding="utf-8") as f:
+            questions = list(_read_lines(f, longest))
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{batch}: cannot read the questions file ({type(e).__name__}); give a UTF-8 text file")
+    return iter(questions), len(questions)
+
+
+def _progress_line(done: int, total: int | None, seconds: float) -> str:
+    if total is None:
+        return f"answered {done} question{'' if done == 1 else 's'} in {seconds:.0f} s"
+    return f"answered {done}/{total} questions ({done * 100 // max(total, 1)}%) in {seconds:.0f} s"
+
+
+def _write_record(record: dict) -> None:
+    """One JSON line, flushed at once so a co-process can read it before sending the next question."""
+    sys.stdout.write(safe_json(record) + "\n")
+    sys.stdout.flush()
+
+
+def _run_batch(lib, kb, questions: Iterator[str], total: int | None, k: int, filters, every_s: float) -> None:
+    """JSON Lines on stdout, one per question, each written as soon as it is
+    answered; progress on stderr (a bar on a terminal, else a line at most
+    every ``every_s`` seconds and at the end; no total while lines stream in)."""
     start = last = time.monotonic()
     bar = _progress() if err.is_terminal else None
     task = bar.add_task("Answering questions", total=total) if bar else None
     if bar:
         bar.start()
+    done = shown = 0
     try:
-        for i, line in enumerate(questions, start=1):
+        for done, line in enumerate(questions, start=1):
             try:
                 record = lib.answer(kb, line, k=k, filters=filters).to_dict()
             except lib.QueryError as e:
                 record = {"query": line, "error": str(e)}
-            sys.stdout.write(safe_json(record) + "\n")
-            sys.stdout.flush()
+            _write_record(record)
             now = time.monotonic()
             if bar:
-                bar.update(task, completed=i)
-            elif i == total or now - last >= every_s:
-                last = now
-                err.print(f"answered {i}/{total} questions ({i * 100 // max(total, 1)}%) in {now - start:.0f} s",
-                          highlight=False)
+                bar.update(task, completed=done)
+            elif done == total or now - last >= every_s:
+                last, shown = now, done
+                err.print(_progress_line(done, total, now - start), highlight=False)
+    except BrokenPipeError:
+        # Whoever read the answers has gone; say so once and leave stdout alone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        fail(f"the output was closed after {done} answer(s); nothing else was written")
     finally:
         if bar:
             bar.stop()
+    if not bar and (shown != done or done == 0):
+        err.print(_progress_line(done, total, time.monotonic() - start), highlight=False)
 
 
 @app.command()
@@ -201,12 +252,17 @@ def fetch(
     dest: Annotated[Optional[Path], typer.Option("--dest", help="Folder (default corpus/official).")] = None,
     allow_missing: Annotated[bool, typer.Option(
         "--allow-missing", metavar="", help="Exit 0 even when a download fails.")] = False,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for a server.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(
+        "--timeout", min=0.001, help="Give up on a document after this many seconds in all: lookup, connection "
+        "and the whole download, however slowly the server sends (default fetch_max_seconds, 300).")] = None,
 ):
     """Download the official documents listed in corpus/sources.toml."""
     import index as lib
 
-    settings = settings_or_fail(fetch_timeout_s=timeout)
+    settings = settings_or_fail()
+    if timeout is not None:  # bounds the whole download, and so every single wait within it too
+        settings = settings_or_fail(fetch_max_seconds=timeout,
+                                    fetch_timeout_s=min(settings.fetch_timeout_s, timeout))
     with friendly_errors(), progress_bar(lambda doc_id: f"Downloading {safe(doc_id)}", err) as progress:
         results = lib.fetch(settings, only=only, dest=dest, progress=progress)
     bad = 0

@@ -7,9 +7,7 @@ cli_diff.py) all import downward from here and never from each other.
 
 from __future__ import annotations
 
-import json
 import os
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from wtkb import sanitize
 from wtkb.progress import rich_progress
 
 app = typer.Typer(help="wtkb: cited answers from Working Together to Safeguard Children 2023.",
@@ -30,31 +29,14 @@ err = Console(stderr=True, soft_wrap=True)
 # ---------------------------------------------------------------- safe output
 #
 # File names, titles and document text come from files anyone can write. Before
-# anything reaches the terminal, control characters (escape sequences, carriage
-# returns, bidirectional overrides) are shown as visible escapes and rich
+# anything reaches the terminal it passes wtkb/sanitize.py's terminal sanitiser
+# (controls, bidi and invisible characters shown as visible escapes) and rich
 # markup is escaped, so a file cannot recolour, rewrite or hide what wtkb says.
-
-_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
-def _visible(ch: str) -> str:
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plain(text, keep_newlines: bool = False) -> str:
     """``text`` with every control character escaped (newlines kept when asked)."""
-    out = []
-    for ch in str(text):
-        if keep_newlines and ch == "\n":
-            out.append(ch)
-        elif ch == "\t":
-            out.append(" ")
-        elif unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI:
-            out.append(_visible(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return sanitize.for_terminal(text, keep_newlines)
 
 
 def safe(text, keep_newlines: bool = False) -> str:
@@ -63,10 +45,8 @@ def safe(text, keep_newlines: bool = False) -> str:
 
 
 def safe_json(data, indent: int | None = None) -> str:
-    """JSON whose strings carry no raw control, C1 or bidi characters (json
-    escapes only those below 0x20), so it is safe on a terminal and still valid."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
-    return "".join(f"\\u{ord(ch):04x}" if (0x7F <= ord(ch) <= 0x9F or ord(ch) in _BIDI) else ch for ch in text)
+    """JSON whose strings carry no raw control, bidi or unencodable character; still valid."""
+    return sanitize.terminal_json(data, indent)
 
 
 def fail(message: str, code: int = 1):
@@ -107,6 +87,9 @@ def friendly_errors():
     except Exception as e:  # noqa: BLE001 - the last line of defence for users
         if os.environ.get("WTKB_DEBUG"):
             raise
+        if isinstance(e, OSError) and e.filename:
+            # A file the user can fix (unreadable, a pipe where a file belongs), not a bug.
+            fail(f"{e.filename}: cannot be read ({e.strerror or type(e).__name__}); check that file")
         fail(f"unexpected {type(e).__name__}: {e}. Rerun with WTKB_DEBUG=1 and report it", 2)
 
 

@@ -7,15 +7,12 @@ model, so these commands answer in about a second.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Optional
 
 import typer
 
-from rich.markup import escape
-
-from wtkb.cli_base import IndexOpt, app, friendly_errors, out
+from wtkb.cli_base import IndexOpt, app, friendly_errors, out, plain, safe, safe_json, settings_or_fail
 
 DocOpt = Annotated[Optional[str], typer.Option("--doc", help="Only this document id (see `wtkb info`).")]
 
@@ -30,15 +27,15 @@ def chunks(
     """Every chunk with its citation, in document order (JSON Lines with --json)."""
     import index as lib
 
-    settings = lib.load_settings(index_dir=index_dir)
+    settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
         records = lib.read_chunks(settings, doc_id=doc)
     for c in records:
         if as_json:
             row = {"chunk_id": c.chunk_id, "citation": lib.citation(c), "text": c.text}
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.write(safe_json(row) + "\n")
         else:
-            sys.stdout.write(f"{c.chunk_id}\t{lib.label(c)}\n")
+            sys.stdout.write(f"{plain(c.chunk_id)}\t{plain(lib.label(c))}\n")
     sys.stdout.flush()
 
 
@@ -61,21 +58,21 @@ def outline(
     import index as lib
     from index import page_range, para_range
 
-    settings = lib.load_settings(index_dir=index_dir)
+    settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
         tree = lib.outline(lib.read_chunks(settings, doc_id=doc))
     if as_json:
         for ch in tree:
-            sys.stdout.write(json.dumps(_outline_record(ch), ensure_ascii=False) + "\n")
+            sys.stdout.write(safe_json(_outline_record(ch)) + "\n")
         sys.stdout.flush()
         return
     current = None
     for ch in tree:
         if ch.doc_id != current:
             current = ch.doc_id
-            out.print(f"[bold]{escape(ch.doc_id)}[/]")
-        out.print(f"  [cyan]{escape(ch.label)}[/] [dim]{escape(page_range(ch.pages))}[/]")
+            out.print(f"[bold]{safe(ch.doc_id)}[/]")
+        out.print(f"  [cyan]{safe(ch.label)}[/] [dim]{safe(page_range(ch.pages))}[/]")
         for s in ch.sections:
             where = " · ".join(x for x in (para_range(s.para_first, s.para_last), page_range(s.pages)) if x)
             indent = "    " * max(1, s.depth)
-            out.print(f"{indent}{escape(s.title or '(opening text)')} [dim]{escape(where)}[/]")
+            out.print(f"{indent}{safe(s.title or '(opening text)')} [dim]{safe(where)}[/]")

@@ -8,17 +8,17 @@ Also holds the printing of ``wtkb ask``'s answers to "what changed about X".
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from wtkb.cli_base import IndexOpt, ModelOpt, app, fail, friendly_errors, out
+from wtkb import sanitize
+from wtkb.cli_base import IndexOpt, ModelOpt, app, fail, friendly_errors, out, safe, safe_json, settings_or_fail
 
 SHORT = {"unchanged": "same", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
          "new": "new", "removed": "removed"}
@@ -74,21 +74,27 @@ def _print(alignment, changes, old_label: str, new_label: str) -> None:
         name = f"Ch {row.new_chapter}" if row.new_chapter else f"(old Ch {row.old_chapter})"
         if row.old_chapter and row.old_chapter != row.new_chapter and row.new_chapter:
             name += f" (was {row.old_chapter})"
-        table.add_row(escape(f"{name}: {row.title}"), *[str(row.counts[k]) for k in KINDS])
+        table.add_row(safe(f"{name}: {row.title}"), *[str(row.counts[k]) for k in KINDS])
     out.print(table)
     for ch in changes:
-        out.print(f"[bold]{escape(change_heading(ch, old_label, new_label))}[/]")
+        out.print(f"[bold]{safe(change_heading(ch, old_label, new_label))}[/]")
         if ch.diff:
             out.print("   " + "".join(_rich_segment(s) for s in ch.diff))
         elif ch.kind != "unchanged":
-            out.print("   " + escape(" ".join(p.text for p in (ch.new or ch.old))))
+            out.print("   " + safe(" ".join(p.text for p in (ch.new or ch.old))))
         out.print()
     out.print(f"[dim]{len(changes)} change(s) shown; aligned in {alignment.seconds:.1f} s. Deleted words are "
               "struck through in red, inserted words underlined in green.[/]")
 
 
+def _print_json(data) -> None:
+    """Indented JSON with every control, bidi or invisible character escaped."""
+    sys.stdout.write(safe_json(data, indent=2) + "\n")
+    sys.stdout.flush()
+
+
 def _rich_segment(seg) -> str:
-    text = escape(seg.text)
+    text = safe(seg.text)
     return {"del": f"[red strike]{text}[/]", "ins": f"[green underline]{text}[/]"}.get(seg.op, text)
 
 
@@ -137,8 +143,9 @@ def to_docx(alignment, changes, old_label: str, new_label: str) -> bytes:
     from index import CHANGE_KINDS as KINDS
 
     doc = Document()
-    doc.core_properties.title = f"What changed: {old_label} to {new_label}"
-    doc.add_heading(f"What changed: {old_label} \u2192 {new_label}", level=1)
+    word = sanitize.for_word  # every string passes it: python-docx refuses control characters
+    doc.core_properties.title = word(f"What changed: {old_label} to {new_label}", single_line=True)
+    doc.add_heading(word(f"What changed: {old_label} \u2192 {new_label}", single_line=True), level=1)
     rows = alignment.summary()
     table = doc.add_table(rows=1, cols=len(KINDS) + 1)
     table.style = "Table Grid"
@@ -146,15 +153,15 @@ def to_docx(alignment, changes, old_label: str, new_label: str) -> bytes:
         cell.text = text
     for row in rows:
         cells = table.add_row().cells
-        cells[0].text = (f"Ch {row.new_chapter}" if row.new_chapter else f"old Ch {row.old_chapter}") + \
-            f": {row.title}"
+        cells[0].text = word((f"Ch {row.new_chapter}" if row.new_chapter else f"old Ch {row.old_chapter}")
+                             + f": {row.title}")
         for cell, k in zip(cells[1:], KINDS):
             cell.text = str(row.counts[k])
     for ch in changes:
-        doc.add_heading(change_heading(ch, old_label, new_label), level=2)
+        doc.add_heading(word(change_heading(ch, old_label, new_label), single_line=True), level=2)
         para = doc.add_paragraph()
         for seg in ch.diff or ():
-            run = para.add_run(seg.text)
+            run = para.add_run(word(seg.text))
             if seg.op == "del":
                 run.font.strike = True
                 run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
@@ -162,7 +169,7 @@ def to_docx(alignment, changes, old_label: str, new_label: str) -> bytes:
                 run.font.underline = True
                 run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20)
         if not ch.diff:
-            para.add_run(" ".join(p.text for p in (ch.new or ch.old)))
+            para.add_run(word(" ".join(p.text for p in (ch.new or ch.old))))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -209,7 +216,7 @@ def diff(
         fail("choose one of --json, --md FILE and --docx FILE")
     if (old_id is None) != (new_id is None):
         fail("give both document ids (OLD_ID NEW_ID), or neither to use the editions declared in sources.toml")
-    settings = lib.load_settings(index_dir=index_dir)
+    settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
         kb = lib.load(settings, model=model)
         if old_id is None:
@@ -229,13 +236,13 @@ def diff(
             data = alignment.to_dict()
             data["changes"] = [c.to_dict() for c in changes]
             data["pairs"] = [list(p) for p in edition_pairs(kb)]
-            out.print_json(json.dumps(data, ensure_ascii=False))
+            _print_json(data)
         elif md:
             _write(md, to_markdown(alignment, changes, old_label, new_label).encode("utf-8"))
-            out.print(f"{len(changes)} change(s) written to {escape(str(md))}")
+            out.print(f"{len(changes)} change(s) written to {safe(str(md))}")
         elif docx:
             _write(docx, to_docx(alignment, changes, old_label, new_label))
-            out.print(f"{len(changes)} change(s) written to {escape(str(docx))}")
+            out.print(f"{len(changes)} change(s) written to {safe(str(docx))}")
         else:
             _print(alignment, changes, old_label, new_label)
 
@@ -252,16 +259,16 @@ def print_change_answer(kb, question: str, as_json: bool, k: int = 5) -> bool:
     if result is None:
         return False
     if as_json:
-        out.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
+        _print_json(result.to_dict())
         return True
     old_label, new_label = _doc_label(kb, result.old_doc), _doc_label(kb, result.new_doc)
-    out.print(f"[bold]What changed about {escape(result.topic)}[/] ({escape(old_label)} \u2192 "
-              f"{escape(new_label)}, Ch {escape(result.chapter)}: {escape(result.chapter_title)}; "
+    out.print(f"[bold]What changed about {safe(result.topic)}[/] ({safe(old_label)} \u2192 "
+              f"{safe(new_label)}, Ch {safe(result.chapter)}: {safe(result.chapter_title)}; "
               f"{result.total} change(s) in that chapter, the {len(result.changes)} closest shown)")
     for ch in result.changes:
-        out.print(f"[bold]{escape(change_heading(ch, old_label, new_label))}[/]")
+        out.print(f"[bold]{safe(change_heading(ch, old_label, new_label))}[/]")
         body = "".join(_rich_segment(s) for s in ch.diff) if ch.diff else \
-            escape(" ".join(p.text for p in (ch.new or ch.old)))
+            safe(" ".join(p.text for p in (ch.new or ch.old)))
         out.print("   " + body)
         out.print()
     if not result.changes:

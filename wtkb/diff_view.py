@@ -19,6 +19,7 @@ from collections.abc import Callable
 import index
 from index import CHANGE_KINDS as KINDS
 from index import CHANGED, Change
+from wtkb import sanitize
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 PAGE_SIZE = 25
@@ -28,13 +29,18 @@ LABELS = {"unchanged": "Unchanged", "reworded": "Reworded", "moved": "Moved", "s
 
 def escape_md(text: object) -> str:
     """Text that renders as exactly itself in Streamlit Markdown (line breaks kept)."""
-    return "  \n".join(_PUNCT.sub(r"\\\1", line.strip()) for line in str(text or "").split("\n"))
+    return "  \n".join(_PUNCT.sub(r"\\\1", line.strip()) for line in sanitize.for_app(text or "").split("\n"))
+
+
+def _option(text: str) -> str:
+    """A choice's label: one line, no control, bidi or invisible character (wtkb/sanitize.py)."""
+    return sanitize.for_app(text, single_line=True)
 
 
 def _mark(text: str, style: str) -> str:
     """Escaped text inside a colour directive, line by line (a directive cannot span lines)."""
     out = []
-    for line in text.split("\n"):
+    for line in sanitize.for_app(text).split("\n"):
         core = _PUNCT.sub(r"\\\1", line.strip())
         if not core:
             out.append("")
@@ -115,10 +121,12 @@ def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
     if default_pair(kb) is None:
         _fetch_message(st, kb)
     c1, c2 = st.columns(2)
-    old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=lambda d: doc_label(docs[d]),
-                          key="diff_old")
-    new_id = c2.selectbox("Newer edition", ids, index=ids.index(pair[1]), format_func=lambda d: doc_label(docs[d]),
-                          key="diff_new")
+
+    def name(doc_id: str) -> str:
+        return _option(doc_label(docs[doc_id]))
+
+    old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=name, key="diff_old")
+    new_id = c2.selectbox("Newer edition", ids, index=ids.index(pair[1]), format_func=name, key="diff_new")
     if old_id == new_id:
         st.warning("Choose two different documents to compare.")
         return

@@ -16,12 +16,19 @@ import time
 from collections.abc import Iterable, Sequence
 
 import index
+from wtkb import sanitize
 
 NOTICE = ("These excerpts point to the guidance; they do not replace local safeguarding procedures or "
           "professional judgement. If a child is in immediate danger, call 999.")
 UNOFFICIAL = index.NOTE_STATUS
 DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
-safe_url = index.safe_url
+
+
+def safe_url(url: object) -> str:
+    """A plain http(s) link (``index.safe_url``) once the Word sanitiser has taken out what no
+    document can hold (a control or bidi character, from a file's front matter or the browser's
+    storage, made python-docx refuse the whole export); the same link in every format."""
+    return index.safe_url(sanitize.for_word(url or "", single_line=True))
 
 
 # ------------------------------------------------------------------ building excerpts
@@ -69,7 +76,7 @@ def md_escape(text: object) -> str:
     """Make text inert in Markdown (no links, images, HTML or emphasis) while
     keeping it readable in the raw file."""
     out = []
-    for line in str(text or "").splitlines() or [""]:
+    for line in sanitize.for_markdown(text or "").splitlines() or [""]:
         out.append(_md_line(line.strip()))
     return "\n".join(out)
 
@@ -95,7 +102,9 @@ def _md_highlighted(line: str, highlights: Sequence[str]) -> str:
 
 
 def _quote(text: str, highlights: Sequence[str] = ()) -> str:
-    lines = [_md_highlighted(ln.strip(), highlights) if ln.strip() else "" for ln in str(text).splitlines()]
+    highlights = [sanitize.for_markdown(h) for h in highlights]
+    lines = [_md_highlighted(ln.strip(), highlights) if ln.strip() else ""
+             for ln in sanitize.for_markdown(text).splitlines()]
     return "\n".join(("> " + ln) if ln else ">" for ln in lines or [""])
 
 
@@ -115,13 +124,13 @@ def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_T
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
     refs, numbers = references(excerpts)
-    out = [f"# {md_escape(title) or DEFAULT_TITLE}", "",
+    out = [f"# {md_escape(sanitize.for_markdown(title, single_line=True)) or DEFAULT_TITLE}", "",
            f"Exported from wtkb on {now}. {NOTICE}", ""]
     if not excerpts:
         out += ["No excerpts were selected.", ""]
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
-        out += [f"## {i}. {md_escape(ex.heading)}", ""]
-        out += [f"*{ex.citation.status}.*", ""]
+        out += [f"## {i}. {md_escape(sanitize.for_markdown(ex.heading, single_line=True))}", ""]
+        out += [f"*{md_escape(sanitize.for_markdown(ex.citation.status, single_line=True))}.*", ""]
         if ex.question:
             out += [f"Found for the question: \u201c{md_escape(ex.question)}\u201d", ""]
         out += [_quote(ex.text, ex.highlights), ""]
@@ -201,6 +210,8 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
     refs, numbers = references(excerpts)
+    word = sanitize.for_word  # every string passes it: python-docx raises on a control character
+    title = word(title, single_line=True).strip()
     doc = Document()
     _a4(doc)
     doc.core_properties.title = title or DEFAULT_TITLE
@@ -211,15 +222,15 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
     if not excerpts:
         doc.add_paragraph("No excerpts were selected.")
     for i, (ex, n) in enumerate(zip(excerpts, numbers), start=1):
-        doc.add_heading(f"{i}. {ex.heading}", level=2)
-        run = doc.add_paragraph().add_run(ex.citation.status + ".")
+        doc.add_heading(word(f"{i}. {ex.heading}", single_line=True), level=2)
+        run = doc.add_paragraph().add_run(word(ex.citation.status + ".", single_line=True))
         run.italic = True
         official = ex.citation.provenance == index.OFFICIAL
         run.font.color.rgb = RGBColor(0x1B, 0x5E, 0x20) if official else RGBColor(0x6A, 0x1B, 0x9A)
         if ex.question:
-            doc.add_paragraph(f"Found for the question: \u201c{ex.question}\u201d")
-        highlights = ex.highlights
-        for block in ex.text.split("\n"):
+            doc.add_paragraph(word(f"Found for the question: \u201c{ex.question}\u201d"))
+        highlights = [word(h) for h in ex.highlights]
+        for block in word(ex.text).split("\n"):
             if not block.strip():
                 continue
             para = doc.add_paragraph(style="Quote")
@@ -228,12 +239,12 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
                 r.bold = marked
         c = doc.add_paragraph()
         c.add_run("Citation: ").bold = True
-        c.add_run(f"{ex.label} [{n}]")
+        c.add_run(word(f"{ex.label} [{n}]", single_line=True))
         url = safe_url(ex.citation.url)
         if url:
             c.add_run(" ")
             _hyperlink(c, url, "open the source")
-        note = ex.note.strip()
+        note = word(ex.note).strip()
         if note:
             np_ = doc.add_paragraph()
             np_.add_run("Trainer's note: ").bold = True
@@ -241,7 +252,7 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
     doc.add_heading("References", level=2)
     for n, ref in enumerate(refs, start=1):
         para = doc.add_paragraph()
-        _text_with_links(para, f"[{n}] {ref}")
+        _text_with_links(para, word(f"[{n}] {ref}", single_line=True))
         para.paragraph_format.left_indent = Pt(18)
         para.paragraph_format.first_line_indent = Pt(-18)
     if not refs:

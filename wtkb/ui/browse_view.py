@@ -8,7 +8,7 @@ import streamlit as st
 import index
 
 from . import passages
-from .text import escape_md
+from .text import escape_md, for_app
 
 
 def section_name(section) -> str:
@@ -39,8 +39,8 @@ def view(kb) -> None:
     if not docs:
         st.info("The index holds no documents.")
         return
-    doc_id = st.selectbox("Document", list(docs), format_func=lambda d: docs.get(d, d), key="browse_doc",
-                          bind="query-params")
+    doc_id = st.selectbox("Document", list(docs), format_func=lambda d: for_app(docs.get(d, d), True),
+                          key="browse_doc", bind="query-params")
     tree = index.outline(kb.chunks, doc_id=doc_id)
     by_id = {c.chunk_id: c for c in kb.chunks}
     opened = st.session_state.get("browse_open")
@@ -65,7 +65,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
         with st.expander(escape_md(name + (f" · {where}" if where else "")), expanded=expanded and len(tree) <= 3):
             for si, section in enumerate(chapter.sections):
                 n = len(section.chunk_ids)
-                text = "\u2003" * max(section.depth - 1, 0) + section_name(section).split(" > ")[-1]
+                text = "\u2003" * max(section.depth - 1, 0) + escape_md(section_name(section).split(" > ")[-1])
                 meta = _where(section)
                 st.button(text + (f" · {meta}" if meta else "") + f" · {n} passage" + ("" if n == 1 else "s"),
                           key=f"open::{doc_id}::{ci}::{si}", type="tertiary", on_click=open_section,

@@ -18,6 +18,8 @@ import json
 
 import streamlit as st
 
+from wtkb.sanitize import for_app
+
 STORAGE_KEY = "wtkb.excerpts.v1"
 
 _STORE_JS = """
@@ -125,4 +127,5 @@ def basket_store(items: list[dict], loaded: bool, on_stored) -> object:
 
 def copy_button(text: str, key: str, label: str = "Copy citation", aria: str = "") -> None:
     """A always-visible button that copies ``text``."""
-    _copy(data={"text": text, "label": label, "aria": aria or label}, key=key, height="content")
+    text, aria = for_app(text), for_app(aria or label, single_line=True)  # wtkb/sanitize.py
+    _copy(data={"text": text, "label": label, "aria": aria}, key=key, height="content")
