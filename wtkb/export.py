@@ -20,8 +20,20 @@ import index
 NOTICE = ("These excerpts point to the guidance; they do not replace local safeguarding procedures or "
           "professional judgement. If a child is in immediate danger, call 999.")
 UNOFFICIAL = index.NOTE_STATUS
-DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
+DEFAULT_TITLE = "Safeguarding excerpts"
 safe_url = index.safe_url
+
+
+def suggested_title(excerpts: Sequence[dict | index.Excerpt]) -> str:
+    """A handout title naming the documents actually in the basket, in the order first collected:
+    "Safeguarding excerpts: KCSIE 2025 and Working Together 2023" (never a document it does not hold)."""
+    names = list(dict.fromkeys(ex.citation.document for ex in _typed(excerpts) if ex.citation.document))
+    if not names:
+        return DEFAULT_TITLE
+    if len(names) > 3:
+        names = names[:2] + [f"{len(names) - 2} more documents"]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{DEFAULT_TITLE}: {joined}"
 
 
 # ------------------------------------------------------------------ building excerpts
@@ -109,11 +121,13 @@ def _md_reference(ref: str) -> str:
     return (md_escape(ref[:m.start()]).rstrip() + f" <{url}>.").lstrip()
 
 
-def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
+def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, now: str | None = None) -> str:
     """The basket as a Markdown document: each excerpt under its section title, the passage with
-    the matched sentences in bold, its citation once, the trainer's note, then the reference list."""
+    the matched sentences in bold, its citation once, the trainer's note, then the reference list.
+    Without a title, the title names the documents in the basket (``suggested_title``)."""
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
+    title = title or suggested_title(excerpts)
     refs, numbers = references(excerpts)
     out = [f"# {md_escape(title) or DEFAULT_TITLE}", "",
            f"Exported from wtkb on {now}. {NOTICE}", ""]
@@ -192,7 +206,7 @@ def _text_with_links(paragraph, text: str) -> None:
         paragraph.add_run(text[pos:])
 
 
-def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
+def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, now: str | None = None) -> bytes:
     """The basket as an A4 Word document (python-docx); the same content as ``to_markdown``, with
     the sources as clickable links."""
     from docx import Document
@@ -200,6 +214,7 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
 
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
+    title = title or suggested_title(excerpts)
     refs, numbers = references(excerpts)
     doc = Document()
     _a4(doc)
