@@ -7,7 +7,7 @@ import streamlit as st
 
 import index
 
-from . import passages
+from . import layout, passages
 from .text import escape_md
 
 
@@ -30,7 +30,7 @@ def close_section() -> None:
 
 
 def view(kb) -> None:
-    st.title("Browse", anchor=False)
+    layout.page_title("Browse")
     if kb is None:
         st.error("Nothing to browse yet: the index could not be opened (see What is indexed).",
                  icon=":material/error:")
@@ -60,7 +60,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
         st.caption("This document has no passages in the index.")
         return
     for ci, chapter in enumerate(tree):
-        name = index.chapter_label(chapter.number, chapter.title)
+        name = chapter.label  # the publisher's word: "Part one", "Annex A", "Ch 3", "Appendix B"
         where = index.page_range(chapter.pages)
         with st.expander(escape_md(name + (f" · {where}" if where else "")), expanded=expanded and len(tree) <= 3):
             for si, section in enumerate(chapter.sections):
@@ -73,7 +73,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
 
 
 def reader(kb, chapter, section, by_id: dict) -> None:
-    name = index.chapter_label(chapter.number, chapter.title)
+    name = chapter.label
     st.header(escape_md(section.title or name), anchor=False)
     where = _where(section)
     st.caption(escape_md(name + (" > " + " > ".join(section.path) if section.path else "")

@@ -124,5 +124,5 @@ def basket_store(items: list[dict], loaded: bool, on_stored) -> object:
 
 
 def copy_button(text: str, key: str, label: str = "Copy citation", aria: str = "") -> None:
-    """A always-visible button that copies ``text``."""
-    _copy(data={"text": text, "label": label, "aria": aria or label}, key=key, height="content")
+    """An always-visible button that copies ``text``; as wide as its label, so it shares a row."""
+    _copy(data={"text": text, "label": label, "aria": aria or label}, key=key, width="content", height="content")
