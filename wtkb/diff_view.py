@@ -101,9 +101,9 @@ def excerpt_from_change(change: Change, old_meta, new_meta) -> dict:
 
 def _fetch_message(st, kb) -> None:
     """Fewer than two editions: say, in plain words, what is missing (the commands are in About and admin)."""
-    names = index.editions_to_fetch(kb)
-    st.caption("To compare two editions paragraph by paragraph, both must be in the index"
-               + (f"; it is missing {escape_md(' and '.join(names))}" if names else "")
+    names = [re.sub(r"\s*\([^()]*\)$", "", n) for n in index.editions_to_fetch(kb)]  # names, not ids
+    st.caption("To compare two editions paragraph by paragraph, both must be in the index as verified copies"
+               + (f"; it does not hold {escape_md(' and '.join(names))}" if names else "")
                + ". Whoever runs this app can add them (see About and admin in the sidebar).")
 
 
@@ -128,7 +128,8 @@ def example_questions(heading: str, chunks: list, most: int = 3) -> list[str]:
         subjects = [heading.split(":", 1)[-1].strip()]
     out = []
     for subject in dict.fromkeys(subjects):
-        subject = subject[:1].lower() + subject[1:] if subject[1:2].islower() else subject
+        first = subject.split(" ", 1)[0]
+        subject = subject[:1].lower() + subject[1:] if not first.isupper() or len(first) == 1 else subject
         out.append(f"What changed about {subject}?")
     return out[:most]
 
@@ -161,21 +162,31 @@ def render(st, kb, add_excerpt: Callable[[dict], None] | None = None,
            ask: Callable[[str], None] | None = None) -> None:
     """Draw the "What changed" view for a loaded ``index.KnowledgeBase``; ``ask(question)`` runs an
     example question in the Ask view."""
-    from index import DiffError, comparable_documents, default_pair, diff_documents
+    from index import comparable_documents, default_pair, edition_pairs
 
     with st.container(key="page-title"):
         st.title("What changed", anchor=False)
     docs = comparable_documents(kb)
-    if len(docs) < 2:
+    pair = default_pair(kb) or next(iter(edition_pairs(kb)), None)
+    if pair is None:
+        # A fresh install: no two editions of one work. Show the bundled summary; comparing two unrelated
+        # documents is possible but only on request (it costs an alignment of both).
         if not _summary_note(st, kb, ask):
             st.info("No two editions of one document are indexed yet, and there is no summary of the changes "
                     "to show.")
         _fetch_message(st, kb)
-        return
+        if len(docs) < 2 or not st.toggle("Compare two other indexed documents paragraph by paragraph",
+                                          key="diff_any"):
+            return
+        pair = tuple(list(docs)[:2])
+    _compare(st, kb, docs, pair, add_excerpt)
+
+
+def _compare(st, kb, docs: dict, pair: tuple, add_excerpt) -> None:
+    """The paragraph diff of two indexed documents, ``pair`` chosen first."""
+    from index import DiffError, diff_documents
+
     ids = list(docs)
-    pair = default_pair(kb) or (ids[0], ids[1])
-    if default_pair(kb) is None:
-        _fetch_message(st, kb)
     c1, c2 = st.columns(2)
     old_id = c1.selectbox("Older edition", ids, index=ids.index(pair[0]), format_func=lambda d: doc_label(docs[d]),
                           key="diff_old")

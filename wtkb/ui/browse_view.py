@@ -35,7 +35,9 @@ def view(kb) -> None:
         st.error("Nothing to browse yet: the index could not be opened (see What is indexed).",
                  icon=":material/error:")
         return
-    docs = {d.doc_id: d.name for d in index.info(kb=kb).sources}
+    # The documents themselves first, then the study notes: Browse is for reading the guidance.
+    sources = sorted(index.info(kb=kb).sources, key=lambda d: d.is_note)
+    docs = {d.doc_id: d.name for d in sources}
     if not docs:
         st.info("The index holds no documents.")
         return

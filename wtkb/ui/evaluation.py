@@ -102,7 +102,7 @@ def _stamp(raw: object) -> str:
 
 def system_statement(s) -> str:
     """What the app runs, in one paragraph, from the live settings."""
-    search = (f"keyword search and meaning search ({s.model}) fused by weighted reciprocal rank fusion "
+    search = (f"keyword search and meaning search ({escape_md(s.model)}) fused by weighted reciprocal rank fusion "
               f"(dense weight {s.dense_weight}, keyword weight {s.keyword_weight}, rrf\\_k {s.rrf_k}), "
               + ("with acronyms in the question expanded from the glossary" if s.expand_acronyms
                  else "without acronym expansion"))
@@ -113,7 +113,7 @@ def system_statement(s) -> str:
     else:
         rest = (f"; no re-ranking: passages stay in fused order and it refuses when no passage's cosine "
                 f"similarity reaches {s.abstain_below}")
-    return f"This app answers with {escape_md(search)}{rest}; it shows **{s.k}** passages."
+    return f"This app answers with {search}{rest}; it shows **{s.k}** passages."
 
 
 # ----------------------------------------------------------------- the sections
@@ -190,9 +190,9 @@ def _answers(summary, app_row: str) -> None:
         if isinstance(fig.get("ndcg@10"), (int, float)) and isinstance(fig.get("ndcg@10_previous"), (int, float)):
             p = fig.get("p_ndcg@10")
             st.markdown(escape_md(f"Order of the passages shown: nDCG@10 {fig['ndcg@10']:.3f} with re-ranking "
-                                  f"against {fig['ndcg@10_previous']:.3f} without")
-                        + (escape_md(f" (paired randomisation test, p = {p:.3f}, n = {n['in_scope']})")
-                           if isinstance(p, (int, float)) else " (no paired test recorded: no difference claimed)")
+                                  f"against {fig['ndcg@10_previous']:.3f} without ")
+                        + (escape_md(f"(paired randomisation test, p = {p:.3f}, n = {n['in_scope']})")
+                           if isinstance(p, (int, float)) else "(no paired test recorded: no difference claimed)")
                         + ".")
 
 

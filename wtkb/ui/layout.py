@@ -29,7 +29,9 @@ BAR = ":material/emergency: **Child in immediate danger? [Call 999](tel:999)**"
 CSS = """
 <style>
 /* The one-line 999 bar stays in view while the answer scrolls under it. */
-.st-key-urgent-bar { position: sticky; top: 3.75rem; z-index: 50; background: #fdecea; color: #611a15;
+/* (Streamlit wraps a keyed container in a layout wrapper; the wrapper is what must stick, below the header.) */
+[data-testid="stLayoutWrapper"]:has(> .st-key-urgent-bar) { position: sticky; top: 3.75rem; z-index: 50; }
+.st-key-urgent-bar { background: #fdecea; color: #611a15;
   border-radius: 0.5rem; padding: 0.4rem 0.75rem; min-height: 2.4rem; justify-content: center; }
 .st-key-urgent-bar [data-testid="stMarkdownContainer"] { margin-bottom: 0; }
 .st-key-urgent-bar p { margin: 0; font-size: 0.95rem; line-height: 1.5; white-space: nowrap; overflow: hidden;
@@ -48,7 +50,8 @@ CSS = """
     padding-right: 0.75rem; }
   .stMainBlockContainer [data-testid="stVerticalBlock"] { gap: 0.6rem; }
   [class*="st-key-passage-"] { padding: 0.75rem; }
-  h2 { font-size: 1.4rem; }
+  .stMain h2 { font-size: 1.4rem !important; }
+  .stMain h3 { font-size: 1.15rem !important; }
   .st-key-page-title h1 { font-size: 1.75rem; padding-top: 0.25rem; }
 }
 </style>
@@ -77,7 +80,8 @@ def navigation() -> str:
                                 label_visibility="collapsed", required=True) or DEFAULT_VIEW
     if st.query_params.get("view") != view:
         st.query_params["view"] = view
-    unknown = ss.pop("view_unknown", "")
+    # Kept until the reader moves on (the first load reruns once when the browser hands back the basket).
+    unknown = ss.get("view_unknown", "") if view == DEFAULT_VIEW else ss.pop("view_unknown", "") and ""
     if unknown:
         st.info(f"There is no page called \u201c{escape_md(unknown[:60])}\u201d, so Ask is shown. The pages are "
                 + ", ".join(f"{escape_md(VIEWS[k])} (?view={k})" for k in VIEWS) + ".",
