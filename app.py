@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 import index
-from wtkb import diff_view
+from wtkb import diff_view, export
 from wtkb.ui import answer_view, basket, browse_view, evaluation, excerpts_view, feedback, layout
 from wtkb.ui.layout import NOTICE, VIEWS  # noqa: F401 - the view ids and the 999 notice live in layout.py
 from wtkb.ui.text import escape_md, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
@@ -71,16 +71,11 @@ def index_names(kb: index.KnowledgeBase | None) -> str:
     if kb is None:
         return "safeguarding guidance"
     docs: dict[str, str] = {}
-    seen: set[str] = set()
     for c in kb.chunks:
-        if c.meta.doc_id not in seen:
-            seen.add(c.meta.doc_id)
-            cit = index.Citation.of(c)
-            docs.setdefault(cit.document, cit.provenance)
-    real = [n for n, p in docs.items() if p != index.NOTE] or list(docs)
-    if len(real) > 3:
-        real = real[:2] + [f"{len(real) - 2} more documents"]
-    return real[0] if len(real) == 1 else ", ".join(real[:-1]) + " and " + real[-1]
+        if c.meta.doc_id not in docs:
+            docs[c.meta.doc_id] = index.Citation.of(c).document
+    real = [d for d in docs.values() if not d.startswith(export.NOTES_ON)]
+    return export.name_list(real or docs.values())
 
 
 def built_at(kb: index.KnowledgeBase | None) -> str | None:

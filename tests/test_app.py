@@ -585,6 +585,26 @@ def test_handout_title_names_the_documents_in_the_basket(excerpts):
         "# Safeguarding excerpts: Sample safeguarding guidance\n")
 
 
+def test_the_admin_snippet_makes_a_hand_added_document_official(tmp_path):
+    """The one step shown under About and admin: pinning the file's sha256 in sources.toml verifies it."""
+    import hashlib
+    import tomllib
+    from types import SimpleNamespace
+
+    from evals.fixture_pdf import build_fixture
+    from ingest import ingest_file
+    from ingest.provenance import trusted_hashes
+
+    pdf = tmp_path / "local-procedures.pdf"
+    build_fixture(pdf)
+    meta = ingest_file(pdf).chunks[0].meta
+    assert not meta.official and index.Citation(kind=meta.kind).badge == "Not verified"
+    doc = SimpleNamespace(doc_id=meta.doc_id, title=meta.title, kind=meta.kind,
+                          sha256=hashlib.sha256(pdf.read_bytes()).hexdigest())
+    sources = {e["id"]: e for e in tomllib.loads(load_app_module().verify_snippet(doc))["source"]}
+    assert ingest_file(pdf, sources=sources, trusted=trusted_hashes(sources, None)).chunks[0].meta.official
+
+
 def test_view_ids_in_the_url():
     from wtkb.ui.layout import view_from_url
 

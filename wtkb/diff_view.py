@@ -140,12 +140,13 @@ def _summary_note(st, kb, ask) -> bool:
     if not sections:
         return False
     meta = sections[0][1][0].meta
-    st.markdown(f":violet-badge[:material/edit_note: {escape_md(index.BADGES[index.NOTE])}] "
-                f"{escape_md(meta.title)}")
+    badge = index.BADGES[index.NOTE]
+    title = re.sub(rf"^{re.escape(badge)}\s*:\s*", "", meta.title, flags=re.I)  # the badge already says it
+    st.markdown(f":violet-badge[:material/edit_note: {escape_md(badge)}] **{escape_md(title[:1].upper() + title[1:])}**")
     st.caption(escape_md(index.MEANING[index.NOTE]) + " Pick a question to see what the guidance says now, "
                "with citations.")
     for i, (heading, chunks) in enumerate(sections):
-        with st.expander(escape_md(heading), expanded=i == 0, icon=":material/change_circle:"):
+        with st.expander(escape_md(heading), icon=":material/change_circle:"):  # folded: a list of chapters
             for c in chunks:
                 if len(c.section) > 1:
                     st.markdown(f"**{escape_md(c.section[-1])}**")

@@ -27,13 +27,28 @@ safe_url = index.safe_url
 def suggested_title(excerpts: Sequence[dict | index.Excerpt]) -> str:
     """A handout title naming the documents actually in the basket, in the order first collected:
     "Safeguarding excerpts: KCSIE 2025 and Working Together 2023" (never a document it does not hold)."""
-    names = list(dict.fromkeys(ex.citation.document for ex in _typed(excerpts) if ex.citation.document))
-    if not names:
-        return DEFAULT_TITLE
-    if len(names) > 3:
-        names = names[:2] + [f"{len(names) - 2} more documents"]
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{DEFAULT_TITLE}: {joined}"
+    names = name_list(ex.citation.document for ex in _typed(excerpts))
+    return f"{DEFAULT_TITLE}: {names}" if names else DEFAULT_TITLE
+
+
+NOTES_ON = "study notes on "
+
+
+def name_list(documents: Iterable[str], most: int = 3) -> str:
+    """Document names as one phrase, in first-seen order: "KCSIE 2025 and Working Together 2023";
+    notes on several documents read "study notes on A and B"; past ``most`` names, "and N more"."""
+    names = list(dict.fromkeys(d for d in documents if d))
+    covered = [n[len(NOTES_ON):] for n in names if n.startswith(NOTES_ON)]
+    names = [n for n in names if not n.startswith(NOTES_ON)]
+    if covered:
+        names.append(NOTES_ON + _joined(covered, most))
+    return _joined(names, most)
+
+
+def _joined(names: list[str], most: int) -> str:
+    if len(names) > most:
+        names = names[:most - 1] + [f"{len(names) - most + 1} more"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
 # ------------------------------------------------------------------ building excerpts

@@ -38,7 +38,7 @@ CSS = """
   text-overflow: ellipsis; }
 .st-key-urgent-bar a { color: #611a15; text-decoration: underline; }
 /* Once an answer is on screen the page title is a label, not a poster. */
-.st-key-page-title-small h1 { font-size: 1.35rem; padding: 0.25rem 0 0 0; line-height: 1.3; }
+.st-key-page-title-small h1 { font-size: 1.35rem; padding: 0.25rem 0 0.35rem 0; line-height: 1.3; }
 /* Passage cards: a heading-sized title, a small citation line, one row of actions. */
 [class*="st-key-passage-"] h3 { font-size: 1.15rem; line-height: 1.35; padding: 0 0 0.15rem 0; }
 [class*="st-key-passage-"] { gap: 0.6rem; }
