@@ -231,9 +231,13 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         if st.session_state.asked_empty:
             st.info("Please type a question first, in your own words; acronyms are fine.", icon=":material/edit:")
         else:
-            if not answer_view.has_official(kb):
+            sources = index.info(kb=kb).sources
+            if all(d.is_note for d in sources):
                 st.info(NOTES_ONLY + " Each passage says which chapter of the guidance it covers.",
                         icon=":material/edit_note:")
+            elif not any(d.official for d in sources):
+                st.info("The documents here were added by hand and are **Not verified** against their published "
+                        "files yet: check the source before quoting a passage.", icon=":material/help:")
             st.caption("Ask in your own words. Answers are sentences quoted from the indexed documents, each "
                        "with its citation; nothing is generated or paraphrased.")
         return

@@ -362,6 +362,7 @@ def test_browse_shows_the_outline_and_reads_a_section(at):
     assert "paras 10" in target.label and "p. 6" in target.label
     at.button(key=target.key).click().run()
     assert unescape(at.header[0].value) == "Notifying an incident"
+    assert unescape(at.subheader[0].value) == "paras 10\u201311 \u00b7 p. 6"  # a card is named by where it sits
     assert labels(at) and all(lab.endswith("p. 6") or "Notifying an incident" in lab for lab in labels(at))
     add = [b for b in at.button if b.key and b.key.startswith("add::browse-0::")]
     at.button(key=add[0].key).click().run()

@@ -21,6 +21,15 @@ def _where(node) -> str:
     return " · ".join(b for b in bits if b)
 
 
+def passage_where(chunk) -> str:
+    """"paras 76–78 · p. 25" for one passage ("" when it has neither labels nor pages)."""
+    paras = tuple(str(p) for p in chunk.paragraphs or ())
+    pages = tuple(chunk.pages or ())
+    bits = [index.para_range(paras[0], paras[-1]) if paras else "",
+            index.page_range((pages[0], pages[-1]) if pages else None)]
+    return " · ".join(b for b in bits if b)
+
+
 def open_section(doc_id: str, ci: int, si: int) -> None:
     st.session_state.browse_open = (doc_id, ci, si)
 
@@ -84,4 +93,5 @@ def reader(kb, chapter, section, by_id: dict) -> None:
     for i, cid in enumerate(section.chunk_ids):
         chunk = by_id.get(cid)
         if chunk is not None:
-            passages.card(kb, chunk, key=f"browse-{i}")
+            # The section is the page's heading; each card is named by where it sits in it.
+            passages.card(kb, chunk, key=f"browse-{i}", title=passage_where(chunk) or f"Passage {i + 1}")

@@ -87,6 +87,13 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float] | N
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def fmt_p(p) -> str:
+    """A p-value as a reader expects it: "<0.001" rather than "0.000"; "" for none."""
+    if not isinstance(p, (int, float)) or p != p:
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def denominators(fig: dict) -> dict[str, int]:
     """The question counts behind each answer figure of one gold set (0 when the report lacks them)."""
     out = {k: int(fig.get(k) or 0) for k in ("with_answer", "label_questions", "out_of_scope", "in_scope")}
@@ -190,8 +197,9 @@ def _answers(summary, app_row: str) -> None:
         if isinstance(fig.get("ndcg@10"), (int, float)) and isinstance(fig.get("ndcg@10_previous"), (int, float)):
             p = fig.get("p_ndcg@10")
             st.markdown(escape_md(f"Order of the passages shown: nDCG@10 {fig['ndcg@10']:.3f} with re-ranking "
-                                  f"against {fig['ndcg@10_previous']:.3f} without ")
-                        + (escape_md(f"(paired randomisation test, p = {p:.3f}, n = {n['in_scope']})")
+                                  f"against {fig['ndcg@10_previous']:.3f} without")
+                        + " " + (escape_md(f"(paired randomisation test, p {'' if fmt_p(p).startswith('<') else '= '}{fmt_p(p)}, "
+                                     f"n = {n['in_scope']})")
                            if isinstance(p, (int, float)) else "(no paired test recorded: no difference claimed)")
                         + ".")
 
@@ -239,8 +247,12 @@ def _systems(summary, app_row: str) -> None:
     shown.index.name = "system"
     shown = shown.rename(columns={m: METRICS[m][0] for m in METRICS})
     times = [METRICS[m][0] for m in METRICS if m.startswith("latency")]
-    st.table(shown.style.format(precision=3, na_rep="").format(precision=1, na_rep="",
-                                                              subset=[c for c in times if c in shown.columns]))
+    p_col = METRICS["p_ndcg@10"][0]
+    style = shown.style.format(precision=3, na_rep="").format(precision=1, na_rep="",
+                                                              subset=[c for c in times if c in shown.columns])
+    if p_col in shown.columns:
+        style = style.format(fmt_p, subset=[p_col])
+    st.table(style)
     with st.expander("What each column means"):
         st.markdown("\n".join(f"- **{escape_md(name)}** ({escape_md(m)}): {escape_md(text)}"
                               for m, (name, text) in METRICS.items() if m in order))

@@ -87,13 +87,15 @@ def actions(chunk, key: str, cit: index.Citation, label: str, question: str, mat
 
 
 def card(kb, chunk, key: str, number: int | None = None, matched: list[str] | None = None, question: str = "",
-         similarity: float | None = None, anchor: str | None = None, folded: bool = False) -> None:
+         similarity: float | None = None, anchor: str | None = None, folded: bool = False,
+         title: str | None = None) -> None:
     """A passage with its citation and actions; ``key`` must be unique on the page. ``folded`` keeps the
-    text behind a "Read the passage" toggle (the Ask view), so a card is a few lines until opened."""
+    text behind a "Read the passage" toggle (the Ask view), so a card is a few lines until opened; ``title``
+    replaces the section heading (Browse, where the heading is the page's)."""
     cit = index.Citation.of(chunk)
     matched = matched or []
     with st.container(border=True, key=key):
-        title = escape_md(card_title(chunk))
+        title = escape_md(title or card_title(chunk))
         st.subheader(f"\\[{number}\\] {title}" if number is not None else title, anchor=anchor or False)
         st.caption(badge_md(cit) + " Cite as: " + escape_md(cit.label), help=cit.meaning)
         if folded:
