@@ -83,9 +83,10 @@ def test_first_screen_has_notice_examples_and_index_panel(at):
     warnings = " ".join(w.value for w in at.warning)
     assert "does not replace your local procedures" in warnings and "Call 999" in warnings
     assert view_of(at) == "ask" and [t.value for t in at.title] == ["Ask the guidance"]
-    # The sample corpus has no official text: practitioners are told so in plain words, with no commands.
+    # The sample corpus has no official text, only documents added by hand and notes: practitioners are told
+    # so in plain words ("Not verified", not "study notes only"), with no commands.
     main_text = " ".join(i.value for i in at.main.info) + warnings
-    assert "These answers come from study notes, not the guidance itself." in main_text
+    assert "added by hand and are **Not verified**" in main_text and "study notes" not in main_text
     assert "wtkb" not in main_text and "make app" not in main_text
     # The commands are in the admin panel.
     admin = " ".join(m.value for m in at.sidebar.expander[1].markdown)
