@@ -123,6 +123,14 @@ def fetch(settings: Settings, only: list[str] | None = None, dest=None, progress
     return fetch_all(settings, only=only, dest=dest, progress=progress)
 
 
+def pin_verified(settings: Settings, doc_id: str, sha256: str, title: str = "", kind: str = "guidance") -> str:
+    """Record in sources.toml that the file hashing to ``sha256`` is the official ``doc_id`` (`wtkb verify`);
+    the next build cites it as Official. Returns "pinned", "added" or "already pinned"."""
+    from ingest.provenance import pin_sha256
+
+    return pin_sha256(settings.sources_file, doc_id, sha256, title, kind)
+
+
 def editions_to_fetch(kb: KnowledgeBase) -> list[str]:
     """The editions the diff needs but the index lacks, named for a person: "Working Together 2018 (wt-2018)"."""
     from ingest import load_sources
@@ -131,7 +139,7 @@ def editions_to_fetch(kb: KnowledgeBase) -> list[str]:
     return [f"{sources.get(d, {}).get('short_title') or d} ({d})" for d in missing_editions(kb)]
 
 
-__all__ += ["BADGES", "MEANING", "NOT_VERIFIED", "chapter_options", "topic_label"]
+__all__ += ["BADGES", "MEANING", "NOT_VERIFIED", "chapter_options", "pin_verified", "topic_label"]
 __all__ += ["CHANGED", "CHANGE_KINDS", "Citation", "DocMeta", "Excerpt", "Glossary", "IndexInfo", "IngestError",
             "NOTE", "NOTE_STATUS", "OFFICIAL", "UNOFFICIAL", "SettingsError", "SourceEntry", "chapter_label", "comparable_documents",
             "default_pair", "editions_to_fetch", "fetch", "get_glossary", "info", "is_change_question", "live_version",
