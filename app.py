@@ -147,7 +147,8 @@ def admin_panel(kb: index.KnowledgeBase | None, admin_error: str, settings) -> N
             unverified = [d for d in index.info(kb=kb).sources if not d.official and not d.is_note]
             if unverified:
                 st.markdown("**Not verified** documents were added by hand. To verify one, compare it with the "
-                            "published file and pin its checksum in `corpus/sources.toml`, then run `wtkb build`:")
+                            "published file and run `wtkb verify ID --yes` (or paste its entry below into "
+                            "`corpus/sources.toml`), then `wtkb build`:")
                 st.code("\n\n".join(verify_snippet(d) for d in unverified), language="toml", wrap_lines=True)
         st.markdown("Rebuild after changing the corpus: `wtkb build`. Compare two editions: `wtkb diff`. "
                     "Refresh the evaluation: `make eval` (or `wtkb eval`).")
