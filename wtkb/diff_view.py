@@ -142,7 +142,8 @@ def _summary_note(st, kb, ask) -> bool:
     meta = sections[0][1][0].meta
     badge = index.BADGES[index.NOTE]
     title = re.sub(rf"^{re.escape(badge)}\s*:\s*", "", meta.title, flags=re.I)  # the badge already says it
-    st.markdown(f":violet-badge[:material/edit_note: {escape_md(badge)}] **{escape_md(title[:1].upper() + title[1:])}**")
+    shown_title = escape_md(title[:1].upper() + title[1:])
+    st.markdown(f":violet-badge[:material/edit_note: {escape_md(badge)}] **{shown_title}**")
     st.caption(escape_md(index.MEANING[index.NOTE]) + " Pick a question to see what the guidance says now, "
                "with citations.")
     for i, (heading, chunks) in enumerate(sections):

@@ -61,8 +61,8 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
         notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
             lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
-            st.caption(":material/edit_note: " + lead + "Passages marked *" + index.BADGES[index.NOTE] + "* are our own "
-                       "summaries: check the official chapter they name before relying on them.")
+            st.caption(":material/edit_note: " + lead + f"Passages marked *{index.BADGES[index.NOTE]}* are our "
+                       "own summaries: check the official chapter they name before relying on them.")
         terms_caption(res.terms, "Terms in your question:")
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             if res.key_points:

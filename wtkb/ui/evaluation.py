@@ -94,6 +94,12 @@ def fmt_p(p) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _p_text(p) -> str:
+    """"= 0.015" or "<0.001", to follow "p "."""
+    shown = fmt_p(p)
+    return shown if shown.startswith("<") else f"= {shown}"
+
+
 def denominators(fig: dict) -> dict[str, int]:
     """The question counts behind each answer figure of one gold set (0 when the report lacks them)."""
     out = {k: int(fig.get(k) or 0) for k in ("with_answer", "label_questions", "out_of_scope", "in_scope")}
@@ -198,8 +204,7 @@ def _answers(summary, app_row: str) -> None:
             p = fig.get("p_ndcg@10")
             st.markdown(escape_md(f"Order of the passages shown: nDCG@10 {fig['ndcg@10']:.3f} with re-ranking "
                                   f"against {fig['ndcg@10_previous']:.3f} without")
-                        + " " + (escape_md(f"(paired randomisation test, p {'' if fmt_p(p).startswith('<') else '= '}{fmt_p(p)}, "
-                                     f"n = {n['in_scope']})")
+                        + " " + (escape_md(f"(paired randomisation test, p {_p_text(p)}, n = {n['in_scope']})")
                            if isinstance(p, (int, float)) else "(no paired test recorded: no difference claimed)")
                         + ".")
 
