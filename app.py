@@ -14,18 +14,17 @@ WTKB_INDEX_DIR (see ingest/config.py).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
 
 import index
-from wtkb import diff_view
-from wtkb.ui import answer_view, basket, browse_view, evaluation, excerpts_view, feedback
+from wtkb import diff_view, export
+from wtkb.ui import answer_view, basket, browse_view, evaluation, excerpts_view, feedback, layout
+from wtkb.ui.layout import NOTICE, VIEWS  # noqa: F401 - the view ids and the 999 notice live in layout.py
 from wtkb.ui.text import escape_md, for_app, safe_url  # noqa: F401 - tests use app.escape_md / safe_url
 
-# Stable keys, bound to the URL; the labels never change (a count in a label broke the binding).
-VIEWS = {"ask": "Ask", "browse": "Browse", "changes": "What changed", "excerpts": "Excerpts",
-         "glossary": "Glossary", "evaluation": "Evaluation"}
 EXAMPLES = (
     "What happens at a strategy discussion?",
     "When should a practitioner make a referral to children's social care?",
@@ -33,9 +32,8 @@ EXAMPLES = (
     "What does the LADO do?",
     "What is a section 47 enquiry?",
 )
-NOTICE = ("**Child in immediate danger? Call 999.** This tool points you to the guidance; it does not replace "
-          "your local procedures or your professional judgement.")
 NOTES_ONLY = answer_view.NOTES_ONLY
+ADMIN = "Whoever runs this app can fix this: see **About and admin** in the sidebar."
 REBUILD = "Build it with `make app` (fetches, builds and serves) or `wtkb build`, then reload this page."
 MAX_MEMO = 32
 MAX_RECENT = 8
@@ -50,17 +48,34 @@ def _open_kb(index_dir: str, version: str) -> index.KnowledgeBase:
     return index.warm(index.load(index.load_settings(index_dir=Path(index_dir))))
 
 
-def get_kb(settings) -> tuple[index.KnowledgeBase | None, str]:
-    """The loaded knowledge base, or None and a message for the user."""
+def get_kb(settings) -> tuple[index.KnowledgeBase | None, str, str]:
+    """The loaded knowledge base, or None with a message for the user (no paths, no commands) and the
+    details for whoever runs the app (shown under About and admin)."""
     try:
-        version = index.live_version(settings)
+        version = index.live_version(settings)  # CURRENT may be damaged or not a regular file
         if version is None:
-            return None, (f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
-        return _open_kb(str(settings.index_dir), version), ""
+            return (None, "There is no index yet, so there is nothing to search. " + ADMIN,
+                    f"No index found in {escape_md(settings.index_dir)}. " + REBUILD)
+        return _open_kb(str(settings.index_dir), version), "", ""
     except index.IndexError_ as e:
-        return None, f"The index could not be opened: {escape_md(e)}. " + REBUILD
+        return (None, "The index could not be opened. " + ADMIN,
+                f"The index could not be opened: {escape_md(e)}. " + REBUILD)
     except index.ModelError as e:
-        return None, f"The embedding model could not be loaded: {escape_md(e)}"
+        return (None, "The search model could not be loaded. " + ADMIN,
+                f"The embedding model could not be loaded: {escape_md(e)}")
+
+
+def index_names(kb: index.KnowledgeBase | None) -> str:
+    """The documents the index holds, by the names a reader knows ("KCSIE 2025 and Working Together 2023";
+    "study notes on Working Together 2023" when only notes are indexed), for the sidebar and tab titles."""
+    if kb is None:
+        return "safeguarding guidance"
+    docs: dict[str, str] = {}
+    for c in kb.chunks:
+        if c.meta.doc_id not in docs:
+            docs[c.meta.doc_id] = index.Citation.of(c).document
+    real = [d for d in docs.values() if not d.startswith(export.NOTES_ON)]
+    return export.name_list(real or docs.values())
 
 
 def built_at(kb: index.KnowledgeBase | None) -> str | None:
@@ -105,7 +120,7 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
         # Markdown, not st.dataframe: the panel is on every page and pandas costs a second to import.
         lines = []
         for d in about.sources:
-            bits = [d.badge.lower(), d.kind]
+            bits = [d.badge, d.kind]
             if d.edition:
                 bits.append(f"edition {d.edition}")
             bits.append(f"{d.chunks} passage" + ("" if d.chunks == 1 else "s"))
@@ -113,33 +128,53 @@ def index_panel(kb: index.KnowledgeBase | None, error: str, settings) -> None:
         st.markdown("\n".join(lines), width="stretch")
         st.caption(escape_md(f"{about.document_count} documents ({about.official_count} official), "
                              f"{about.chunk_count} passages. Built {about.built_when or 'unknown'}."))
+        st.caption(" ".join(f"**{escape_md(index.BADGES[p])}**: {escape_md(index.MEANING[p])}"
+                            for p in (index.OFFICIAL, index.NOT_VERIFIED, index.NOTE)))
+
+
+def admin_panel(kb: index.KnowledgeBase | None, admin_error: str, settings) -> None:
+    """Everything meant for whoever runs the app: commands, paths, how to verify a document by hand.
+    Nothing here is needed to use the app; practitioner-facing views point here instead."""
     with st.sidebar.expander("About and admin", icon=":material/admin_panel_settings:"):
         st.markdown(NOTICE)
         st.markdown("**For whoever runs this app**")
+        if admin_error:
+            st.markdown(admin_error)
         if kb is not None and not answer_view.has_official(kb):
             st.markdown("No official text is indexed. Run `wtkb fetch` (needs internet), then `wtkb build`, "
                         "or `make app` when online, to add the official guidance.")
-        st.markdown("Rebuild after changing the corpus: `wtkb build`. Refresh the evaluation: `make eval`.")
+        if kb is not None:
+            unverified = [d for d in index.info(kb=kb).sources if not d.official and not d.is_note]
+            if unverified:
+                st.markdown("**Not verified** documents were added by hand. To verify one, compare it with the "
+                            "published file and run `wtkb verify ID --yes` (or paste its entry below into "
+                            "`corpus/sources.toml`), then `wtkb build`:")
+                st.code("\n\n".join(verify_snippet(d) for d in unverified), language="toml", wrap_lines=True)
+        st.markdown("Rebuild after changing the corpus: `wtkb build`. Compare two editions: `wtkb diff`. "
+                    "Refresh the evaluation: `make eval` (or `wtkb eval`).")
         st.markdown(f"Answers flagged by users are saved on this machine in "
                     f"{escape_md(feedback.feedback_path(settings))}.")
+
+
+def verify_snippet(d) -> str:
+    """The sources.toml entry that makes a hand-added document official: its id and its sha256."""
+    # JSON string escapes are valid TOML basic strings, so a title with quotes stays one value.
+    lines = ["[[source]]", f"id = {json.dumps(d.doc_id)}", f"title = {json.dumps(d.title or d.doc_id)}",
+             f"kind = {json.dumps(d.kind if d.kind in ('guidance', 'framework', 'summary') else 'guidance')}",
+             "official = true"]
+    if d.sha256:
+        lines.append(f"sha256 = {json.dumps(d.sha256)}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- Ask
 
 def filter_options(kb: index.KnowledgeBase) -> tuple[dict, list[str], dict]:
-    """Documents, kinds and chapters the index actually holds (nothing that cannot match)."""
+    """Documents, kinds and chapters the index actually holds (nothing that cannot match); one chapter
+    option per real chapter, named as the publisher prints it (index.chapter_options)."""
     docs = {d.doc_id: d.name for d in index.info(kb=kb).sources}
     kinds = sorted({c.meta.kind for c in kb.chunks})
-    chapters: dict[str, list[str]] = {}
-    for c in kb.chunks:
-        num, title = c.topic_chapter
-        title = title or ""
-        titles = chapters.setdefault(num, [])
-        if title and title not in titles:
-            titles.append(title)
-    ordered = sorted(chapters, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n))
-    # Several parts can share a number (the introduction and the framework note are both "0"): name them all.
-    return docs, kinds, {n: index.chapter_label(n, " / ".join(chapters[n])) for n in ordered}
+    return docs, kinds, index.chapter_options(kb.chunks)
 
 
 def filters_popover(kb: index.KnowledgeBase) -> tuple[index.Filters, int]:
@@ -182,7 +217,7 @@ def question_chips(current: str) -> None:
 
 
 def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
-    st.title("Ask the guidance", anchor=False)
+    layout.page_title("Ask the guidance", small=asked())
     if kb is None:
         st.error(error, icon=":material/error:")
         return
@@ -193,14 +228,18 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         st.button("Ask", type="primary", key="ask", on_click=on_ask, icon=":material/search:")
         filters, k = filters_popover(kb)
     q = (q or "").strip()
-    question_chips(q)
     if not q:
+        question_chips(q)
         if st.session_state.asked_empty:
             st.info("Please type a question first, in your own words; acronyms are fine.", icon=":material/edit:")
         else:
-            if not answer_view.has_official(kb):
+            sources = index.info(kb=kb).sources
+            if all(d.is_note for d in sources):
                 st.info(NOTES_ONLY + " Each passage says which chapter of the guidance it covers.",
                         icon=":material/edit_note:")
+            elif not any(d.official for d in sources):
+                st.info("The documents here were added by hand and are **Not verified** against their published "
+                        "files yet: check the source before quoting a passage.", icon=":material/help:")
             st.caption("Ask in your own words. Answers are sentences quoted from the indexed documents, each "
                        "with its citation; nothing is generated or paraphrased.")
         return
@@ -212,15 +251,16 @@ def ask_view(kb: index.KnowledgeBase | None, error: str) -> None:
         return
     remember(res.query)
     answer_view.show_answer(kb, res, filters)
+    question_chips(q)  # after the answer: on a phone the first screen is the answer's
 
 
 # --------------------------------------------------------------------------- Glossary
 
 def glossary_view(kb: index.KnowledgeBase | None, settings) -> None:
-    st.title("Glossary", anchor=False)
+    layout.page_title("Glossary")
     glossary = index.get_glossary(settings, kb)
     if not glossary.terms:
-        st.info(f"The glossary is empty: add terms to {escape_md(settings.glossary_file)}.")
+        st.info("The glossary is empty. " + ADMIN)
         return
     look = st.text_input("Look up a term or acronym", key="gloss_q", type="search", persist_state="session")
     look = (look or "").strip().lower()
@@ -237,8 +277,14 @@ def glossary_view(kb: index.KnowledgeBase | None, settings) -> None:
 
 # --------------------------------------------------------------------------- main
 
+def asked() -> bool:
+    """Whether this session has a question on screen or asked one before: the page is then answer-first."""
+    ss = st.session_state
+    return bool(str(ss.get("q") or "").strip()) or bool(ss.get("recent"))
+
+
 def main() -> None:
-    st.set_page_config(page_title="wtkb · Working Together 2023", page_icon=":material/menu_book:", layout="wide")
+    st.set_page_config(page_title="wtkb", page_icon=":material/menu_book:", layout="wide")
     init_state()
     try:
         settings = index.load_settings()
@@ -247,31 +293,42 @@ def main() -> None:
         st.stop()
 
     # The frame first, so the page shows at once while the index opens.
-    st.sidebar.markdown("**wtkb** · Working Together to Safeguard Children 2023, with citations")
-    view = st.segmented_control("Go to", list(VIEWS), format_func=VIEWS.get, key="view", default="ask",
-                                bind="query-params", label_visibility="collapsed", required=True)
-    st.warning(NOTICE, icon=":material/emergency:")
+    layout.style()
+    title_slot = st.sidebar.empty()
+    view = layout.navigation()
+    layout.urgent_notice(compact=asked())
 
-    kb, error = get_kb(settings)
+    kb, error, admin_error = get_kb(settings)
+    names = index_names(kb)
+    title_slot.markdown(f"**wtkb** · {escape_md(names)}, with citations")
+    st.set_page_config(page_title=f"wtkb · {names}")
     if view == "browse":
         browse_view.view(kb)
     elif view == "changes":
         if kb is None:
-            st.info("There is no index yet, so there is nothing to compare.")
+            layout.page_title("What changed")
+            st.info("There is no index yet, so there is nothing to compare. " + ADMIN)
         else:
-            diff_view.render(st, kb, add_excerpt=basket.add)
+            diff_view.render(st, kb, add_excerpt=basket.add, ask=ask_about)
     elif view == "excerpts":
         excerpts_view.view()
     elif view == "glossary":
         glossary_view(kb, settings)
     elif view == "evaluation":
-        evaluation.view(settings, built_at(kb))
+        evaluation.view(settings, kb)
     else:
         ask_view(kb, error)
     n = len(basket.items())
     st.sidebar.caption(f"{n} excerpt{'' if n == 1 else 's'} saved in this browser.")
     index_panel(kb, error, settings)
+    admin_panel(kb, admin_error, settings)
     basket.sync()
+
+
+def ask_about(question: str) -> None:
+    """A callback: ask ``question`` in the Ask view (the What changed view's example questions)."""
+    st.session_state.q = question
+    layout.go_to("ask")
 
 
 # Streamlit (and AppTest) run this file as __main__; tests import it for escape_md.

@@ -68,8 +68,8 @@ from ingest.chunk import chapter_label
 from ingest.config import SettingsError
 from ingest.records import DocMeta, IngestError
 
-from .browse import page_range, para_range
-from .cite import NOTE, NOTE_STATUS, OFFICIAL, UNOFFICIAL, Citation, provenance, safe_url
+from .browse import chapter_options, page_range, para_range, topic_label
+from .cite import BADGES, MEANING, NOT_VERIFIED, NOTE, NOTE_STATUS, OFFICIAL, UNOFFICIAL, Citation, provenance, safe_url
 from .diff import CHANGED
 from .diff import KINDS as CHANGE_KINDS
 from .diff_kb import default_pair, is_change_question, missing_editions
@@ -123,6 +123,14 @@ def fetch(settings: Settings, only: list[str] | None = None, dest=None, progress
     return fetch_all(settings, only=only, dest=dest, progress=progress)
 
 
+def pin_verified(settings: Settings, doc_id: str, sha256: str, title: str = "", kind: str = "guidance") -> str:
+    """Record in sources.toml that the file hashing to ``sha256`` is the official ``doc_id`` (`wtkb verify`);
+    the next build cites it as Official. Returns "pinned", "added" or "already pinned"."""
+    from ingest.provenance import pin_sha256
+
+    return pin_sha256(settings.sources_file, doc_id, sha256, title, kind)
+
+
 def editions_to_fetch(kb: KnowledgeBase) -> list[str]:
     """The editions the diff needs but the index lacks, named for a person: "Working Together 2018 (wt-2018)"."""
     from ingest import load_sources
@@ -131,6 +139,7 @@ def editions_to_fetch(kb: KnowledgeBase) -> list[str]:
     return [f"{sources.get(d, {}).get('short_title') or d} ({d})" for d in missing_editions(kb)]
 
 
+__all__ += ["BADGES", "MEANING", "NOT_VERIFIED", "chapter_options", "pin_verified", "topic_label"]
 __all__ += ["CHANGED", "CHANGE_KINDS", "Citation", "DocMeta", "Excerpt", "Glossary", "IndexInfo", "IngestError",
             "NOTE", "NOTE_STATUS", "OFFICIAL", "UNOFFICIAL", "SettingsError", "SourceEntry", "chapter_label", "comparable_documents",
             "default_pair", "editions_to_fetch", "fetch", "get_glossary", "info", "is_change_question", "live_version",
@@ -166,6 +175,10 @@ _LAZY = {name: ".evaluation" for name in ("EvalReport", "Question", "evaluate", 
 _LAZY.update({name: ".evaluation.registry" for name in ("FAST_SYSTEMS", "SetContext", "SystemSpec")})
 _LAZY.update({name: ".evaluation.systems" for name in ("Retrieved", "System")})
 _LAZY.update({name: ".evaluation.machine" for name in ("loadavg", "machine", "median", "percentiles", "rss_bytes")})
+# The Evaluation page: which settings a report was run with, and whether what it measured has changed since.
+_LAZY.update({name: ".evaluation.report" for name in ("APP_SYSTEM", "Summary", "app_settings",
+                                                       "settings_differences")})
+_LAZY["changed_since"] = ".evaluation.machine"
 
 
 def __getattr__(name: str):

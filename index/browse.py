@@ -107,6 +107,29 @@ def outline(chunks: Iterable, doc_id: str | None = None) -> list[ChapterNode]:
     return list(chapters.values())
 
 
+def topic_label(chunk) -> str:
+    """The publisher's name of the chapter a passage is about ("Part two: …", "Annex A: …",
+    "Ch 3: …", "Appendix B: …"): its own top level, or for a study note the chapter it covers.
+    Filters and Browse use it, so an option is one real chapter and reads as the citation does."""
+    number, title = chunk.topic_chapter
+    if chunk.meta.is_note and chunk.meta.covers_chapter:
+        kind = "chapter" if number.isdigit() else ""
+    else:
+        kind = getattr(chunk, "chapter_kind", "chapter")
+    return chapter_label(number, title, kind)
+
+
+def chapter_options(chunks: Iterable) -> dict[str, str]:
+    """One filter option per real chapter, in the order the index first meets it: the value is
+    what ``Filters.chapter`` matches (the chapter's label), the text is how to show it. Chapters
+    that share a number but not a title (three notes on untitled opening parts) stay apart."""
+    out: dict[str, str] = {}
+    for chunk in chunks:
+        name = topic_label(chunk)
+        out.setdefault(name, name)
+    return out
+
+
 def para_range(first: str | None, last: str | None) -> str:
     """"para 12", "paras 12–14" or "" (the form citations use)."""
     if not first:

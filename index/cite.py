@@ -2,8 +2,13 @@
 
 Official text is cited the way the guidance is cited in practice, e.g.
 ``Working Together 2023 · Ch 3: Providing help… · Child protection · para 150 · p. 74``.
-A study note is always labelled as unofficial and points to the official
+A study note is always labelled "Study note" and points to the official
 chapter it summarises, so no one mistakes our summary for the guidance.
+
+Provenance is said in three words, chosen here only: "Official" (the bytes are
+the ones ``wtkb fetch`` recorded or ``sources.toml`` pins), "Not verified" (a
+real document added by hand whose bytes nobody has checked yet: not a claim that
+it is unofficial) and "Study note" (the bundled notes).
 
 ``Citation`` is the typed record; its ``to_dict()`` is the JSON every output
 carries (``wtkb ask --json``, ``wtkb chunks --json``, the excerpts basket), and
@@ -19,17 +24,25 @@ from dataclasses import dataclass
 from ingest.chunk import chapter_label, paragraph_range
 from ingest.records import Chunk, is_note_kind
 
-# Provenance, in the three forms the shells show it.
-OFFICIAL, NOTE, UNOFFICIAL = "official", "note", "unofficial"
-BADGES = {OFFICIAL: "Official", NOTE: "Unofficial study note", UNOFFICIAL: "Unofficial"}
-NOTE_STATUS = "Unofficial study note written by the wtkb authors, not the statutory guidance"
-STATUS = {OFFICIAL: "Official text", NOTE: NOTE_STATUS, UNOFFICIAL: "Unofficial source"}
+# Provenance, in the three forms the shells show it. UNOFFICIAL is the older name of NOT_VERIFIED.
+OFFICIAL, NOTE, NOT_VERIFIED = "official", "note", "not-verified"
+UNOFFICIAL = NOT_VERIFIED
+BADGES = {OFFICIAL: "Official", NOTE: "Study note", NOT_VERIFIED: "Not verified"}
+NOTE_STATUS = "Study note written by the wtkb authors, not the statutory guidance"
+NOT_VERIFIED_STATUS = "Not verified: a copy added by hand, not yet checked against the published file"
+STATUS = {OFFICIAL: "Official text", NOTE: NOTE_STATUS, NOT_VERIFIED: NOT_VERIFIED_STATUS}
+# What each word means, for a tooltip or a legend (no commands: those are for whoever runs the app).
+MEANING = {OFFICIAL: "The published file, checked byte for byte against the copy wtkb downloaded or a pinned "
+                     "checksum.",
+           NOTE: "A summary written by the wtkb authors in their own words; check the official chapter it names.",
+           NOT_VERIFIED: "A real document added by hand. Its text has not been checked against the published "
+                         "file yet, so read the source before quoting it."}
 NOTE_CAVEAT = "Study note written by wtkb, not the guidance itself: check the official chapter."
 
 
 def provenance(official: bool, kind: str) -> str:
-    """OFFICIAL, NOTE or UNOFFICIAL: the one rule behind every badge (a note is never official)."""
-    return OFFICIAL if official else NOTE if is_note_kind(kind) else UNOFFICIAL
+    """OFFICIAL, NOTE or NOT_VERIFIED: the one rule behind every badge (a note is never official)."""
+    return OFFICIAL if official else NOTE if is_note_kind(kind) else NOT_VERIFIED
 
 
 def safe_url(url: object) -> str:
@@ -94,6 +107,7 @@ class Citation:
     url: str = ""  # PDFs open at the passage's first page
     covers_doc: str = ""  # for a study note: the official document and chapter it summarises
     covers_chapter: str = ""
+    covers_title: str = ""  # the covered document's short title ("Working Together 2023")
     label: str = ""  # the display text: the one citation line every surface shows
 
     @classmethod
@@ -103,7 +117,7 @@ class Citation:
                    chapter=chunk.chapter_number, chapter_kind=chunk.chapter_kind, chapter_title=chunk.chapter_title,
                    section=" > ".join(chunk.section), paragraphs=tuple(chunk.paragraphs), pages=tuple(chunk.pages),
                    url=source_url(chunk), covers_doc=m.covers_doc, covers_chapter=m.covers_chapter,
-                   label=label(chunk))
+                   covers_title=m.covers_title, label=label(chunk))
 
     @classmethod
     def from_dict(cls, d: object) -> "Citation":
@@ -124,7 +138,7 @@ class Citation:
                    chapter_title=text("chapter_title"), section=text("section"),
                    paragraphs=tuple(str(p) for p in seq("paragraphs")), pages=seq("pages"), url=text("url"),
                    covers_doc=str(covers.get("doc_id") or ""), covers_chapter=str(covers.get("chapter") or ""),
-                   label=text("label"))
+                   covers_title=str(covers.get("title") or ""), label=text("label"))
 
     def to_dict(self) -> dict:
         """The JSON contract: the same keys, order and values wtkb has always written."""
@@ -133,7 +147,8 @@ class Citation:
             "official": self.official, "chapter": self.chapter, "chapter_kind": self.chapter_kind,
             "chapter_title": self.chapter_title, "section": self.section, "paragraphs": list(self.paragraphs),
             "pages": list(self.pages), "url": self.url,
-            "covers": {"doc_id": self.covers_doc, "chapter": self.covers_chapter} if self.is_note else None,
+            "covers": ({"doc_id": self.covers_doc, "chapter": self.covers_chapter, "title": self.covers_title}
+                       if self.is_note else None),
             "label": self.label,
         }
 
@@ -147,7 +162,7 @@ class Citation:
 
     @property
     def badge(self) -> str:
-        """"Official", "Unofficial study note" or "Unofficial"."""
+        """"Official", "Study note" or "Not verified"."""
         return BADGES[self.provenance]
 
     @property
@@ -159,6 +174,20 @@ class Citation:
     def status(self) -> str:
         """The provenance as a sentence, for exports: "Official text", or who wrote an unofficial note."""
         return STATUS[self.provenance]
+
+    @property
+    def document(self) -> str:
+        """The document's short name as a reader knows it: "KCSIE 2025", or "study notes on Working
+        Together 2023" for a note (titles and handouts name what is actually collected)."""
+        if self.is_note:
+            return f"study notes on {self.covers_title}" if self.covers_title else "study notes"
+        head = self.label.split(" \u00b7 ")[0].strip() if self.label else ""
+        return head or self.title or self.doc_id
+
+    @property
+    def meaning(self) -> str:
+        """What the badge means, in one sentence for a reader."""
+        return MEANING[self.provenance]
 
     @property
     def caveat(self) -> str:

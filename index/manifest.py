@@ -52,7 +52,7 @@ class SourceEntry:
 
     @property
     def badge(self) -> str:
-        """"Official", "Unofficial study note" or "Unofficial" (the same words as a citation's badge)."""
+        """"Official", "Study note" or "Not verified" (the same words as a citation's badge)."""
         return BADGES[provenance(self.official, self.kind)]
 
 

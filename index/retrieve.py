@@ -28,6 +28,7 @@ from ingest.records import Chunk
 from ingest.config import Settings
 
 from . import store, vectors
+from .browse import topic_label
 from .embed import Embedder, ModelError, resolve_model
 from .encoder import Encoder, Scorer
 from .glossary import Glossary, Term, load_glossary
@@ -81,8 +82,9 @@ class Filters:
 
     def allows(self, c: Chunk) -> bool:
         chapter = c.topic_chapter[0]
+        # A chapter is given by number ("3", the CLI's --chapter) or by its label (the app's filter options).
         return ((not self.doc or c.meta.doc_id in self.doc or c.meta.covers_doc in self.doc)
-                and (not self.chapter or chapter in self.chapter)
+                and (not self.chapter or chapter in self.chapter or topic_label(c) in self.chapter)
                 and (not self.kind or c.meta.kind in self.kind)
                 and (not self.edition or any(c.meta.edition.startswith(e) or c.meta.doc_id == e
                                              for e in self.edition)))

@@ -132,6 +132,10 @@ class Settings:
     # would serve a private file (or /etc/passwd) to everyone as passages.
     follow_links_outside_corpus: bool = False
 
+    # The app (app.py, wtkb/ui/). The study note that summarises what changed between editions: the
+    # What changed view shows it by chapter while fewer than two editions are indexed (a fresh install).
+    changes_note: str = "note-changes-2018-2023"
+
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored so CLI
         options that were not given keep the default."""

@@ -14,6 +14,7 @@ Ids become file names in the index (``docs/<id>.txt``) and in
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -128,3 +129,69 @@ def unverified_warning(path: Path, doc_id: str) -> str:
     return (f"{path}: named like the official document '{doc_id}' but its sha256 is not the one `wtkb fetch` "
             "recorded or sources.toml pins; indexed as unofficial. Run `wtkb fetch`, or add "
             f"sha256 = \"...\" (from `sha256sum`) to its entry if you downloaded it by hand")
+
+
+# ------------------------------------------------------------------ recording a verification (`wtkb verify`)
+
+def _entry_block(doc_id: str, sha256: str, title: str, kind: str) -> str:
+    kind = kind if kind in ("guidance", "framework", "summary") else "guidance"
+    # JSON string escapes are valid TOML basic strings, so any title stays one value.
+    return ("\n[[source]]\n" + f"id = {json.dumps(doc_id)}\n" + f"title = {json.dumps(title or doc_id)}\n"
+            + f"kind = {json.dumps(kind)}\nofficial = true\n" + f"sha256 = {json.dumps(sha256)}\n")
+
+
+def _with_pin(text: str, doc_id: str, sha256: str) -> str:
+    """The manifest text with ``sha256 = "…"`` added under the entry's ``id = "…"`` line."""
+    line = re.compile(rf"""^([ \t]*id[ \t]*=[ \t]*(["']){re.escape(doc_id)}\2[ \t]*(?:#.*)?)$""", re.M)
+    found = list(line.finditer(text))
+    if len(found) != 1:
+        raise IngestError(f"'{doc_id}' is in the manifest but its id line could not be found once; add "
+                          f'sha256 = "{sha256}" to its entry by hand')
+    end = found[0].end()
+    return text[:end] + f"\nsha256 = {json.dumps(sha256)}" + text[end:]
+
+
+def pin_sha256(sources_file: Path, doc_id: str, sha256: str, title: str = "", kind: str = "guidance") -> str:
+    """Record that the file whose bytes hash to ``sha256`` is the official document ``doc_id``: add the
+    hash to its ``sources.toml`` entry, or add an entry. Returns what was done ("pinned", "added",
+    "already pinned"). The file is replaced whole and read back; a manifest that would not read back
+    with this pin is left as it was and IngestError names the fix."""
+    sources_file = Path(sources_file)
+    if not valid_id(doc_id):
+        raise IngestError(f"'{doc_id}' is not a document id (lower-case letters, digits, '.', '_' and '-')")
+    if not SHA_RE.match(sha256 or ""):
+        raise IngestError(f"'{sha256}' is not a sha256 (64 lower-case hex digits, from `sha256sum FILE`)")
+    sources = load_sources(sources_file)
+    entry = sources.get(doc_id)
+    existed = sources_file.exists()
+    original = sources_file.read_text(encoding="utf-8") if existed else ""
+    if entry is not None and entry.get("official", True) is not True:
+        raise IngestError(f"{sources_file}: '{doc_id}' is marked official = false; change that by hand first")
+    if entry is not None and entry.get("sha256") == sha256:
+        return "already pinned"
+    if entry is not None and entry.get("sha256"):
+        raise IngestError(f"{sources_file}: '{doc_id}' already pins another sha256 ({entry['sha256'][:12]}…); "
+                          "if the published file changed, replace that value by hand")
+    text = _with_pin(original, doc_id, sha256) if entry is not None else (
+        original.rstrip("\n") + "\n" + _entry_block(doc_id, sha256, title, kind))
+    _replace_checked(sources_file, text, original if existed else None, doc_id, sha256)
+    return "pinned" if entry is not None else "added"
+
+
+def _replace_checked(sources_file: Path, text: str, original: str | None, doc_id: str, sha256: str) -> None:
+    """Write ``text`` atomically and read the pin back; on failure put back ``original`` (None: no file)."""
+    tmp = sources_file.with_name(sources_file.name + ".wtkb-tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, sources_file)
+        if load_sources(sources_file).get(doc_id, {}).get("sha256") != sha256:
+            raise IngestError(f"{sources_file}: the pin for '{doc_id}' did not read back; add it by hand")
+    except (OSError, IngestError) as e:
+        tmp.unlink(missing_ok=True)
+        if original is None:
+            sources_file.unlink(missing_ok=True)  # there was none: leave none
+        else:
+            sources_file.write_text(original, encoding="utf-8")  # put the manifest back as it was
+        if isinstance(e, IngestError):
+            raise
+        raise IngestError(f"{sources_file}: cannot be written ({type(e).__name__}); check the folder") from e

@@ -56,8 +56,8 @@ def unescape(md: str) -> str:
 
 
 def labels(at: AppTest) -> list[str]:
-    """Citation labels shown, one "Cite as:" line per passage or excerpt."""
-    return [unescape(c.value).removeprefix("Cite as: ") for c in at.caption if c.value.startswith("Cite as: ")]
+    """Citation labels shown, one "Cite as:" line per passage or excerpt (after the badge on a passage card)."""
+    return [unescape(c.value).split("Cite as: ", 1)[1] for c in at.caption if "Cite as: " in c.value]
 
 
 def load_app_module():
@@ -83,9 +83,10 @@ def test_first_screen_has_notice_examples_and_index_panel(at):
     warnings = " ".join(w.value for w in at.warning)
     assert "does not replace your local procedures" in warnings and "Call 999" in warnings
     assert view_of(at) == "ask" and [t.value for t in at.title] == ["Ask the guidance"]
-    # The sample corpus has no official text: practitioners are told so in plain words, with no commands.
+    # The sample corpus has no official text, only documents added by hand and notes: practitioners are told
+    # so in plain words ("Not verified", not "study notes only"), with no commands.
     main_text = " ".join(i.value for i in at.main.info) + warnings
-    assert "These answers come from study notes, not the guidance itself." in main_text
+    assert "added by hand and are **Not verified**" in main_text and "study notes" not in main_text
     assert "wtkb" not in main_text and "make app" not in main_text
     # The commands are in the admin panel.
     admin = " ".join(m.value for m in at.sidebar.expander[1].markdown)
@@ -93,7 +94,8 @@ def test_first_screen_has_notice_examples_and_index_panel(at):
     assert at.pills(key="example").value is None
     panel = unescape(" ".join(m.value for m in at.sidebar.expander[0].markdown))
     assert "**Sample safeguarding guidance**" in panel and "**Study note: sample chapter**" in panel
-    assert "unofficial study note · notes · edition test edition · 3 passages" in panel
+    assert "Study note · notes · edition test edition · 3 passages" in panel
+    assert "Not verified" in panel and "Unofficial" not in panel  # the hand-added PDF
     assert any("Built " in c.value for c in at.sidebar.caption)
 
 
@@ -105,7 +107,7 @@ def test_asking_shows_key_points_with_citations_and_passages(at):
     assert at.header[0].value == "Key points"
     assert any(unescape(c.value).startswith(f"For: \u201c{REVIEW_Q}\u201d") for c in at.caption)
     passages = [s for s in at.subheader if s.value.startswith("\\[")]
-    assert passages and passages[0].value == "\\[1\\] Sample safeguarding guidance"
+    assert passages and passages[0].value == "\\[1\\] Notifying an incident"  # the section, not the document
     assert labels(at)[0].endswith(REVIEW_LABEL_END) and "Ch 3: Reviewing serious incidents" in labels(at)[0]
     # One citation line per card: no metadata line repeating it, no raw similarity on the card.
     assert not any("Chapter: " in c.value for c in at.caption)
@@ -122,7 +124,7 @@ def test_example_and_recent_questions_are_asked(at):
     at.pills(key="example").set_value("What happens at a strategy discussion?").run()
     assert at.text_input(key="q").value == "What happens at a strategy discussion?"
     assert at.pills(key="example").value is None  # reset so the same example can be picked again
-    assert any(lab.startswith("Unofficial study note") for lab in labels(at))
+    assert any(lab.startswith("Study note") for lab in labels(at))
     # The study-note disclaimer is said once per answer, not in every card.
     said = [c.value for c in at.caption if "are our own summaries" in c.value]
     assert len(said) == 1 and "These answers come from study notes" in said[0]
@@ -142,31 +144,32 @@ def test_filters_offer_only_what_the_index_holds(at, env):
     _, kinds, names = load_app_module().filter_options(index.load(env.settings()))
     assert kinds == ["notes", "other"]
     assert list(names.values()) == at.multiselect(key="f_chapter").options
-    assert names["3"] == "Ch 3: Providing help, support and protection / Reviewing serious incidents"
-    assert names["0"] == "Introduction"
+    # One option per real chapter, named as printed: two documents' chapter 3s are two chapters.
+    assert {"Ch 3: Providing help, support and protection", "Ch 3: Reviewing serious incidents",
+            "Introduction"} <= set(names.values()) and not any(" / " in n for n in names.values())
 
 
 def test_filter_by_kind_changes_results(at):
     ask(at, "strategy discussion")
     everything = labels(at)
-    assert any(not lab.startswith("Unofficial study note") for lab in everything)
+    assert any(not lab.startswith("Study note") for lab in everything)
     at.multiselect(key="f_kind").set_value(["notes"]).run()
     only_notes = labels(at)
-    assert only_notes and all(lab.startswith("Unofficial study note") for lab in only_notes)
+    assert only_notes and all(lab.startswith("Study note") for lab in only_notes)
     assert only_notes != everything
     assert any(p.proto.popover.label == "Filters (1)" for p in at.get("popover"))  # the active filter shows on the button
     at.multiselect(key="f_kind").set_value(["other"]).run()
     ask(at, "how is consent to share information recorded?")
-    assert labels(at) and not any(lab.startswith("Unofficial study note") for lab in labels(at))
+    assert labels(at) and not any(lab.startswith("Study note") for lab in labels(at))
 
 
 def test_filter_by_chapter_changes_results(at):
     ask(at, "what does a review of a serious incident look for?")
     before = labels(at)
     assert any(" Ch 3" not in lab for lab in before)
-    at.multiselect(key="f_chapter").set_value(["3"]).run()
+    at.multiselect(key="f_chapter").set_value(["Ch 3: Reviewing serious incidents"]).run()
     after = labels(at)
-    assert after and all(" Ch 3" in lab for lab in after) and after != before
+    assert after and all("Ch 3: Reviewing serious incidents" in lab for lab in after) and after != before
 
 
 def test_filter_by_document(at):
@@ -218,7 +221,8 @@ def test_hostile_passage_is_escaped(at):
     for md in shown:
         assert "<script>" not in md and "![x](" not in md and not UNESCAPED_JS_LINK.search(md)
         assert "\\<script\\>" in md
-    title = [s.value for s in at.subheader if "alert" in s.value]
+    # Its title is shown where documents are named (the sidebar), escaped.
+    title = [m.value for m in at.sidebar.markdown if "alert" in m.value]
     assert title and "<script>" not in title[0] and "\\*\\*hostile\\*\\*" in title[0]
     # its front matter link is javascript:, so no link button is offered for it
     assert not any("javascript" in (lb.proto.url or "") for lb in at.link_button)
@@ -359,6 +363,7 @@ def test_browse_shows_the_outline_and_reads_a_section(at):
     assert "paras 10" in target.label and "p. 6" in target.label
     at.button(key=target.key).click().run()
     assert unescape(at.header[0].value) == "Notifying an incident"
+    assert unescape(at.subheader[0].value) == "paras 10\u201311 \u00b7 p. 6"  # a card is named by where it sits
     assert labels(at) and all(lab.endswith("p. 6") or "Notifying an incident" in lab for lab in labels(at))
     add = [b for b in at.button if b.key and b.key.startswith("add::browse-0::")]
     at.button(key=add[0].key).click().run()
@@ -371,9 +376,11 @@ def test_browse_shows_the_outline_and_reads_a_section(at):
 
 def test_what_changed_view_is_in_the_navigation(at):
     go(at, "changes")
-    assert view_of(at) == "changes" and at.header[0].value == "What changed"
-    # The sample corpus holds no two editions of one document: the view says what is missing, in words.
-    assert any("two editions of the same document" in i.value for i in at.info)
+    assert view_of(at) == "changes" and at.title[0].value == "What changed"
+    # The sample corpus holds no two editions of one document: the view says what is missing, in words
+    # (the commands are for whoever runs the app, under About and admin).
+    main = " ".join(c.value for c in at.main.caption)
+    assert "two editions paragraph by paragraph" in main and "About and admin" in main and "wtkb" not in main
 
 
 def test_glossary_view(at):
@@ -387,44 +394,81 @@ def test_glossary_view(at):
 
 def test_evaluation_view_without_a_report(at):
     go(at, "evaluation")
-    assert any("make eval" in i.value and "wtkb eval" in i.value for i in at.info)
+    # The app's configuration is stated even without a report; producing one is for the admin.
+    assert "its top **10** passages are re-ordered" in at.markdown[0].value
+    info = " ".join(i.value for i in at.info)
+    assert "No evaluation report yet" in info and "About and admin" in info and "make eval" not in info
 
 
-def test_evaluation_view_is_readable(env, tmp_path, monkeypatch):
+def write_latest(reports, app_settings: dict, **extra) -> None:
+    reports.mkdir(exist_ok=True)
+    summary = index.Summary(
+        generated_at="2026-11-22T10:00:00Z", gold="evals/gold/notes.jsonl", split="test",
+        systems={"bm25": {"recall@5": 0.7, "mrr@10": 0.6, "latency_p50_ms": 5, "abstention_f1": None},
+                 "hybrid+rerank": {"recall@5": 0.9, "mrr@10": 0.8, "latency_p50_ms": 40, "abstention_f1": 0.5}},
+        answers={"notes": {"first_key_point": 0.571, "with_answer": 91, "refusal_recall": 12 / 31,
+                           "out_of_scope": 31, "in_scope": 91, "wrongly_refused": 1 / 91, "wrongly_refused_n": 1}},
+        app_system="hybrid+rerank", app_settings=app_settings,
+        sets={"notes": {"questions": 245, "in_scope": 183, "out_of_scope": 62, "dev": 123, "test": 122,
+                        "scored_split": "test"}}, **extra)
+    (reports / "latest.json").write_text(json.dumps(summary.to_dict()))
+
+
+def test_evaluation_view_agrees_with_itself(env, tmp_path, monkeypatch):
     reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "latest.json").write_text(json.dumps({
-        "generated_at": "2026-11-22T10:00:00Z", "split": "test",
-        "recommended": {"system": "hybrid+acronyms", "dense_weight": 1.2, "keyword_weight": 0.8, "rrf_k": 10,
-                        "abstain_below": 0.43, "rerank": {"p50_ms": 1950.0}},
-        "answers": {"notes": {"first_key_point": 0.571, "refusal_recall": 0.387}},
-        "systems": {"bm25": {"recall@5": 0.7, "mrr@10": 0.6, "latency_p50_ms": 5, "abstention_f1": None},
-                    "hybrid+rerank": {"recall@5": 0.9, "mrr@10": 0.8, "latency_p50_ms": 40,
-                                      "abstention_f1": 0.5}}}))
+    monkeypatch.setenv("WTKB_REPORTS_DIR", str(reports))
+    monkeypatch.setenv("WTKB_RERANK_CANDIDATES", "12")
+    live = index.app_settings(env.settings().replace(rerank_candidates=12))
+    from index.evaluation.machine import fingerprints
+
+    write_latest(reports, live, fingerprints=fingerprints(env.corpus, []))
     (reports / "run-bm25.txt").write_text("q1 Q0 a:1 1 1.0 bm25\n")
     (reports / "qrels.txt").write_text("q1 0 a:1 2\n")
-    monkeypatch.setenv("WTKB_REPORTS_DIR", str(reports))
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.session_state["view"] = "evaluation"
     app.run()
     assert not app.exception, app.exception
-    table = app.table[0].value
-    assert list(table.index) == ["bm25", "hybrid+rerank (app)"]  # the system the app runs (reranking on) is marked
-    assert list(table.columns)[:2] == ["Found in top 5", "MRR@10"]  # the reader's order, named in words
-    rec = " ".join(i.value for i in app.info)
-    assert "recommends **hybrid+acronyms** (this app runs hybrid+rerank)" in unescape(rec) and "{" not in rec
-    assert any("older than the index" in w.value for w in app.warning)  # the index was built after the report
-    answers = app.table[1].value  # the answer-level figures, one column per gold set
-    assert list(answers.columns) == ["notes"] and answers.loc["First key point states the answer", "notes"] == 0.571
-    explained = unescape(" ".join(m.value for e in app.expander for m in e.markdown))
-    assert "MRR@10" in explained and "first passage answers" in explained
-    assert len(app.get("vega_lite_chart")) == 2 and not app.image  # one chart per question, no duplicates
+    assert "its top **12** passages are re-ordered" in app.markdown[0].value  # read from the live settings
+    assert any("exactly these settings" in s.value for s in app.success)
+    answers = app.table[1].value  # the app's answer figures: value, n and a 95% interval per figure
+    refused = answers[answers["Figure"] == "Out-of-scope questions refused"].iloc[0]
+    assert refused["Value"] == "0.387" and refused["n"] == 31 and refused["95% interval"] == "0.24\u20130.56"
+    assert any("Up to date" in c.value for c in app.caption)  # same corpus, gold files and code
+    systems = app.table[2].value
+    assert list(systems.index) == ["bm25", "hybrid+rerank (app)"]
+    assert "Found in top 5" in systems.columns and "Says 'no answer' correctly" not in systems.columns
+    assert len(app.get("vega_lite_chart")) == 2
     assert [d.label for d in app.download_button] == ["Download the TREC run and qrels files (zip)"]
+    text = " ".join(m.value for m in app.main.markdown)
+    assert "recommends" not in text and "make eval" not in text
+
+    # Run with other settings: said, and no row is passed off as the app's.
+    write_latest(reports, {**live, "rerank_candidates": 20})
+    app.run()
+    assert any("rerank_candidates 20 in the report, 12 here" in unescape(w.value) for w in app.warning)
+    assert "hybrid+rerank (app)" not in list(app.table[2].value.index)
 
     (reports / "latest.json").write_text("{not json")
     app.run()
     assert not app.exception
-    assert any("could not be read" in w.value and "make eval" in w.value for w in app.warning)
+    assert any("could not be read" in w.value and "make eval" not in w.value for w in app.warning)
+
+
+def test_staleness_is_judged_by_fingerprints(env, tmp_path):
+    from index.evaluation.machine import changed_since, fingerprints
+
+    corpus = tmp_path / "corpus"
+    import shutil
+
+    shutil.copytree(env.corpus, corpus)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "q1"}\n')
+    recorded = fingerprints(corpus, [gold])
+    assert changed_since(recorded) == []  # a rebuild of the same corpus is not a change
+    (corpus / "note-sample.md").write_text((corpus / "note-sample.md").read_text() + "\nOne more line.\n")
+    gold.write_text('{"id": "q2"}\n')
+    assert changed_since(recorded) == ["the corpus", "the gold sets"]
+    assert changed_since({}) == ["unknown"]
 
 
 def test_bad_setting_is_one_line_not_a_traceback(monkeypatch, env):
@@ -439,7 +483,9 @@ def test_missing_index_says_how_to_build(tmp_path, monkeypatch, env):
     app = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not app.exception, app.exception
     errors = " ".join(e.value for e in app.error)
-    assert "No index found" in errors and "make app" in errors and "wtkb build" in errors
+    assert "There is no index yet" in errors and str(tmp_path) not in errors and "make" not in errors
+    admin = " ".join(m.value for m in app.sidebar.expander[1].markdown)
+    assert "No index found" in admin and "make app" in admin and "wtkb build" in admin  # for whoever runs it
     go(app, "evaluation")  # the other views still work
     go(app, "browse")
     go(app, "excerpts")
@@ -532,12 +578,38 @@ def test_export_of_an_empty_basket():
     assert "No excerpts were selected." in [p.text for p in Document(io.BytesIO(export.to_docx([]))).paragraphs]
 
 
-def test_the_evaluation_page_says_truly_whether_the_app_reranks():
-    """The recommendation sentence must not claim the app skips the cross-encoder when it runs it."""
-    from wtkb.ui.evaluation import recommended_text
+def test_handout_title_names_the_documents_in_the_basket(excerpts):
+    assert export.suggested_title(excerpts[:1]) == "Safeguarding excerpts: Sample safeguarding guidance"
+    both = export.suggested_title(excerpts[:2])
+    assert both == "Safeguarding excerpts: Sample safeguarding guidance and study notes on Working Together 2023"
+    assert export.suggested_title([]) == "Safeguarding excerpts"
+    assert export.to_markdown(excerpts[:1], now="2026-11-22 10:00").startswith(
+        "# Safeguarding excerpts: Sample safeguarding guidance\n")
 
-    rec = {"system": "hybrid+acronyms", "rerank": {"p50_ms": 3300.0}}
-    with_rerank = recommended_text(rec, "hybrid+rerank")
-    without = recommended_text(rec, "hybrid")
-    assert "does not use it" not in with_rerank and "re-orders passages with the cross-encoder" in with_rerank
-    assert "so the app does not use it" in without and "3.3 s" in without
+
+def test_the_admin_snippet_makes_a_hand_added_document_official(tmp_path):
+    """The one step shown under About and admin: pinning the file's sha256 in sources.toml verifies it."""
+    import hashlib
+    import tomllib
+    from types import SimpleNamespace
+
+    from evals.fixture_pdf import build_fixture
+    from ingest import ingest_file
+    from ingest.provenance import trusted_hashes
+
+    pdf = tmp_path / "local-procedures.pdf"
+    build_fixture(pdf)
+    meta = ingest_file(pdf).chunks[0].meta
+    assert not meta.official and index.Citation(kind=meta.kind).badge == "Not verified"
+    doc = SimpleNamespace(doc_id=meta.doc_id, title=meta.title, kind=meta.kind,
+                          sha256=hashlib.sha256(pdf.read_bytes()).hexdigest())
+    sources = {e["id"]: e for e in tomllib.loads(load_app_module().verify_snippet(doc))["source"]}
+    assert ingest_file(pdf, sources=sources, trusted=trusted_hashes(sources, None)).chunks[0].meta.official
+
+
+def test_view_ids_in_the_url():
+    from wtkb.ui.layout import view_from_url
+
+    assert view_from_url("browse") == ("browse", "") and view_from_url("Browse") == ("browse", "")
+    assert view_from_url("What changed") == ("changes", "") and view_from_url("what-changed") == ("changes", "")
+    assert view_from_url("") == ("ask", "") and view_from_url("nonsense") == ("ask", "nonsense")

@@ -20,7 +20,6 @@ Needs /usr/bin/chromium: `make test` installs it. Set WTKB_SKIP_BROWSER=1 to ski
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 import time
@@ -28,29 +27,15 @@ from pathlib import Path
 
 import pytest
 from app_helpers import ARTIFACTS, HOSTILE_QUESTION, app_index, start_streamlit
+from app_helpers.browser import LAUNCH_ARGS, TIMEOUT_MS, ask, chromium_path, go, need_browser, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 FIRST_Q = "how many days does the authority have to tell the review panel?"
 FIRST_LABEL_END = "Notifying an incident \u00b7 paras 10\u201311 \u00b7 p. 6"
 WARM_QS = ["who decides whether a referral to the local authority is needed?",
            "what does the yearly report of the partnership explain?",
            "what happens at a strategy discussion?"]
-TIMEOUT_MS = 30_000
-
-# True once the answer for `q` is fully on screen: its heading names the
-# question, the run has finished (no stale elements left), and either the
-# key points with their citation markers or the abstention are shown.
-ANSWER_DONE = """(q) => {
-  const box = document.querySelector('.st-key-answer');
-  if (!box) return false;
-  if (!box.querySelector('h2') || !box.textContent.includes('\u201c' + q + '\u201d')) return false;
-  if (document.querySelector('[data-stale="true"]')) return false;
-  return !!(box.querySelector('a[href="#passage-1"]') || box.querySelector('[data-testid="stAlert"]'));
-}"""
 
 # Anything that would mean corpus text became live HTML.
 LIVE_HTML = """() => ({
@@ -66,9 +51,7 @@ LIVE_HTML = """() => ({
 @pytest.fixture(scope="module")
 def chromium() -> str | None:
     """The browser's path; None when it is missing (the test then fails, before any index is built)."""
-    if os.environ.get("WTKB_SKIP_BROWSER") == "1":
-        pytest.skip("WTKB_SKIP_BROWSER=1")
-    return str(CHROMIUM) if CHROMIUM.exists() else None
+    return chromium_path()
 
 
 @pytest.fixture(scope="module")
@@ -78,37 +61,10 @@ def built(chromium, request, tmp_path_factory):
     return app_index(tmp_path_factory, request.getfixturevalue("sample_corpus"), request.getfixturevalue("embedder"))
 
 
-def ask(page, question: str) -> float:
-    """Type the question, press Enter, wait for the answer; seconds taken from the key press."""
-    box = page.locator(".st-key-q input")
-    box.fill(question)
-    t = time.perf_counter()
-    box.press("Enter")
-    page.wait_for_function(ANSWER_DONE, arg=question, timeout=TIMEOUT_MS, polling=20)
-    return time.perf_counter() - t
-
-
-def go(page, view: str) -> None:
-    """Click a view in the navigation bar (a segmented control at the top of the page)."""
-    page.get_by_role("radiogroup", name="Go to").get_by_role("radio", name=view, exact=True).click()
-
-
 def excerpt_cards(page):
     """The excerpt cards, once the app has finished its run (no stale elements left on the page)."""
     settle(page)
     return page.locator('[class*="st-key-excerpt-"]')
-
-
-def settle(page) -> None:
-    page.wait_for_function("""() => !document.querySelector('[data-stale="true"]')
-                                && !document.querySelector('[data-testid="stStatusWidget"]')""",
-                           timeout=TIMEOUT_MS, polling=50)
-
-
-def need_browser(chromium) -> None:
-    if chromium is None:
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium "
-                    "(`make browser-deps`), or set WTKB_SKIP_BROWSER=1 to skip the browser test", pytrace=False)
 
 
 def test_end_to_end_in_chromium(chromium, built, tmp_path):
@@ -173,13 +129,17 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
 
                 # Hostile corpus text renders as literal text and creates no live element.
                 ask(page, HOSTILE_QUESTION)
-                hostile = answer.locator('[class*="st-key-passage-"]').filter(has_text="alert(1)")
+                hostile = answer.locator('[class*="st-key-passage-"]').filter(has_text="Sharing information safely")
+                hostile.get_by_text("Read the passage").click()  # cards are folded: open this one
                 expect(hostile.get_by_text("<script>alert(1)</script>", exact=False).first).to_be_visible()
                 # Markdown links and images in corpus text are read as their words at ingestion: the
                 # addresses never reach a chunk, let alone the page.
                 expect(hostile.get_by_text("any picture x and any link click here", exact=False)).to_be_visible()
                 assert "evil" not in hostile.inner_text() and "javascript" not in hostile.inner_text()
-                expect(hostile.locator("h3")).to_contain_text("<script>alert('title')</script> **hostile** title")
+                expect(hostile.locator("h3")).to_contain_text("Sharing information safely")  # titled by section
+                # The hostile document title is shown as text where documents are named (the sidebar).
+                page.get_by_text("What is indexed").click()
+                expect(page.get_by_text("<script>alert('title')</script> **hostile** title").first).to_be_visible()
                 live = page.evaluate(LIVE_HTML)
                 assert live == {"scripts": 0, "imgs": 0, "jsLinks": 0, "answerImgs": 0, "bold": 0}, live
                 assert hostile.get_by_role("link", name=re.compile("source", re.I)).count() == 0  # javascript: url
@@ -208,7 +168,7 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
                 assert re.search(r"^Citation: .*" + re.escape(FIRST_LABEL_END) + r" \[1\]", md, re.M), md
                 refs = md.split("## References", 1)[1]
                 assert re.search(r"^1\. .*" + re.escape(FIRST_LABEL_END), refs, re.M)
-                assert re.search(r"^2\. Unofficial study note", refs, re.M)
+                assert re.search(r"^2\. Study note", refs, re.M)
                 assert "\\<script>alert(1)\\</script>" in md and not re.search(r"(?<!\\)<script", md)
                 assert "**Trainer's note:**\n\nDiscuss: who tells the panel, and when?" in md
                 assert page.evaluate(LIVE_HTML)["scripts"] == 0
@@ -255,7 +215,7 @@ def test_trainer_basket_in_chromium(chromium, built, tmp_path):
                     card.get_by_role("button", name="Add to excerpts").click()
                     expect(card.get_by_role("button", name="In your excerpts")).to_be_visible(timeout=TIMEOUT_MS)
                 ask(page, WARM_QS[2])  # a study note, whose link to the official chapter goes in the Word file
-                card = page.locator('[class*="st-key-passage-"]').filter(has_text="Unofficial study note").first
+                card = page.locator('[class*="st-key-passage-"]').filter(has_text="Study note").first
                 card.get_by_role("button", name="Add to excerpts").click()
                 expect(card.get_by_role("button", name="In your excerpts")).to_be_visible(timeout=TIMEOUT_MS)
                 page.screenshot(path=str(ARTIFACTS / "ask-desktop.png"))
@@ -278,7 +238,7 @@ def test_trainer_basket_in_chromium(chromium, built, tmp_path):
                 expect(excerpt_cards(page).nth(0).get_by_text("Cite as:")).to_have_text(second_label,
                                                                                         timeout=TIMEOUT_MS)
                 expect(page.get_by_role("heading", name="Excerpts (2)")).to_be_visible()
-                assert "view=Excerpts" in page.url
+                assert "view=excerpts" in page.url
                 assert first_label not in page.locator(".stMain").inner_text()
                 page.screenshot(path=str(ARTIFACTS / "excerpts-after-remove.png"))
 

@@ -54,7 +54,7 @@ def test_ask_json_contract(cli_env):
 def test_ask_human_output_has_citations(cli_env):
     env, _, _ = cli_env
     p = run(["ask", "what happens at a strategy discussion?", "--kind", "notes"], env)
-    assert "Key points" in p.stdout and "Unofficial study note" in p.stdout
+    assert "Key points" in p.stdout and "Study note" in p.stdout
     assert "Strategy discussions" in p.stdout
     # The emergency line comes first; this sample index holds no verified official text, and says so.
     assert p.stdout.lstrip().startswith("If a child is in immediate danger, call 999.")

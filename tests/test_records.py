@@ -36,8 +36,9 @@ def test_citation_json_keeps_its_keys_and_order():
     d = index.Citation.of(chunk(NOTE)).to_dict()
     assert list(d) == ["doc_id", "title", "edition", "kind", "official", "chapter", "chapter_kind", "chapter_title",
                        "section", "paragraphs", "pages", "url", "covers", "label"]
-    assert d["covers"] == {"doc_id": "wt2023", "chapter": "3"} and d["paragraphs"] == ["150", "151"]
-    assert d["label"] == ("Unofficial study note \u00b7 covers Working Together 2023, Ch 3: Providing help \u00b7 "
+    assert d["covers"] == {"doc_id": "wt2023", "chapter": "3", "title": "Working Together 2023"}
+    assert d["paragraphs"] == ["150", "151"]
+    assert d["label"] == ("Study note \u00b7 covers Working Together 2023, Ch 3: Providing help \u00b7 "
                           "Strategy discussions \u00b7 paras 150\u2013151 \u00b7 pp. 74\u201375")
     assert index.citation(chunk(GUIDE))["covers"] is None
     assert index.Citation.from_dict(d) == index.Citation.of(chunk(NOTE))  # the basket's copy reads back whole
@@ -46,7 +47,7 @@ def test_citation_json_keeps_its_keys_and_order():
 def test_citation_wording_comes_from_one_place():
     official, note = index.Citation.of(chunk(GUIDE)), index.Citation.of(chunk(NOTE))
     unofficial = index.Citation.of(chunk(DocMeta("local", "Local procedures", kind="other")))
-    assert [c.badge for c in (official, note, unofficial)] == ["Official", "Unofficial study note", "Unofficial"]
+    assert [c.badge for c in (official, note, unofficial)] == ["Official", "Study note", "Not verified"]
     assert note.label.startswith(note.badge) and note.label_badge == "" and official.label_badge == "Official"
     assert official.status == "Official text" and note.status == index.NOTE_STATUS
     assert note.caveat and not official.caveat
@@ -74,7 +75,7 @@ def test_index_info_reads_the_manifest_once():
     about = index.IndexInfo.from_manifest(Path("/x/v-1"), manifest)
     assert (about.version, about.document_count, about.official_count, about.has_official) == ("v-1", 2, 1, True)
     assert about.built_when == "2026-11-22 10:00" and about.vector_index == "exact" and about.parser_version == "7"
-    assert [s.badge for s in about.sources] == ["Official", "Unofficial study note"]
+    assert [s.badge for s in about.sources] == ["Official", "Study note"]
     assert about.sources[1].name == "note-ch3" and about.sources[1].edition == ""
     assert not index.IndexInfo.from_manifest(Path("v-2"), {"sources": []}).has_official
 

@@ -300,6 +300,7 @@ def evaluate(
 
 from wtkb import cli_browse  # noqa: E402,F401 - registers `chunks` and `outline` on the app
 from wtkb import cli_diff  # noqa: E402 - registers `wtkb diff`; needs `app` above
+from wtkb import cli_verify  # noqa: E402,F401 - registers `wtkb verify`
 
 if __name__ == "__main__":  # pragma: no cover
     app()

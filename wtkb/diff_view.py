@@ -1,8 +1,15 @@
 """The app's "What changed" view: two editions side by side, paragraph by paragraph.
 
-``render(st, kb, add_excerpt=None)`` draws the view with the Streamlit module
-it is given and only the library API (``index``), so app.py wires it
+``render(st, kb, add_excerpt=None, ask=None)`` draws the view with the Streamlit
+module it is given and only the library API (``index``), so app.py wires it
 into its navigation with one call and tests drive it through AppTest.
+
+With two editions indexed it shows their paragraph diff. Before that (a fresh
+install holds only the bundled notes) it shows the bundled study note that
+summarises the changes (``Settings.changes_note``), chapter by chapter, with
+"What changed about …?" questions that ``ask`` runs in the Ask view. Nothing
+here prints a command or a path: those are for whoever runs the app, in the
+sidebar's About and admin.
 
 Security, as in app.py: corpus text is never rendered as HTML. Every piece of
 text that reaches Markdown has all ASCII punctuation backslash-escaped, so no
@@ -99,27 +106,95 @@ def excerpt_from_change(change: Change, old_meta, new_meta) -> dict:
 
 
 def _fetch_message(st, kb) -> None:
-    """Fewer than two editions: say, in plain words, which documents to fetch."""
-    names = index.editions_to_fetch(kb)
-    st.info("To see what changed between editions, wtkb needs two editions of the same document in its index. "
-            + (f"It is missing {escape_md(' and '.join(names))}. " if names else "")
-            + "Run `wtkb fetch` (it needs the internet) and then `wtkb build`, or put both editions in the "
-              "corpus folder and declare `supersedes` in corpus/sources.toml.")
+    """Fewer than two editions: say, in plain words, what is missing (the commands are in About and admin)."""
+    names = [re.sub(r"\s*\([^()]*\)$", "", n) for n in index.editions_to_fetch(kb)]  # names, not ids
+    st.caption("To compare two editions paragraph by paragraph, both must be in the index as verified copies"
+               + (f"; it does not hold {escape_md(' and '.join(names))}" if names else "")
+               + ". Whoever runs this app can add them (see About and admin in the sidebar).")
 
 
-def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
-    """Draw the "What changed" view for a loaded ``index.KnowledgeBase``."""
-    from index import DiffError, comparable_documents, default_pair, diff_documents
+def summary_sections(kb) -> list[tuple[str, list]]:
+    """The change-summary note's passages grouped under its top headings, in the note's order:
+    [("Chapter 1: A shared responsibility", [chunk, ...]), ...]; [] when the note is not indexed."""
+    doc = kb.settings.changes_note
+    groups: dict[str, list] = {}
+    for c in kb.chunks:
+        if c.meta.doc_id == doc:
+            head = c.section[0] if c.section else index.topic_label(c)
+            groups.setdefault(str(head), []).append(c)
+    return list(groups.items())
 
-    st.header("What changed")
+
+def example_questions(heading: str, chunks: list, most: int = 3) -> list[str]:
+    """"What changed about …?" questions from a group's subheadings (or its own title), which the Ask
+    view answers from the same note: "Chapter 3: Lead practitioners" gives "What changed about lead
+    practitioners?"."""
+    subjects = [str(c.section[1]) for c in chunks if len(c.section) > 1]
+    if not subjects:
+        subjects = [heading.split(":", 1)[-1].strip()]
+    out = []
+    for subject in dict.fromkeys(subjects):
+        first = subject.split(" ", 1)[0]
+        subject = subject[:1].lower() + subject[1:] if not first.isupper() or len(first) == 1 else subject
+        out.append(f"What changed about {subject}?")
+    return out[:most]
+
+
+def _summary_note(st, kb, ask) -> bool:
+    """The bundled change summary by chapter; False when the index does not hold it."""
+    sections = summary_sections(kb)
+    if not sections:
+        return False
+    meta = sections[0][1][0].meta
+    badge = index.BADGES[index.NOTE]
+    title = re.sub(rf"^{re.escape(badge)}\s*:\s*", "", meta.title, flags=re.I)  # the badge already says it
+    shown_title = escape_md(title[:1].upper() + title[1:])
+    st.markdown(f":violet-badge[:material/edit_note: {escape_md(badge)}] **{shown_title}**")
+    st.caption(escape_md(index.MEANING[index.NOTE]) + " Pick a question to see what the guidance says now, "
+               "with citations.")
+    for i, (heading, chunks) in enumerate(sections):
+        with st.expander(escape_md(heading), icon=":material/change_circle:"):  # folded: a list of chapters
+            for c in chunks:
+                if len(c.section) > 1:
+                    st.markdown(f"**{escape_md(c.section[-1])}**")
+                st.markdown(escape_md(c.text))
+            if ask is not None:
+                with st.container(horizontal=True, gap="small"):
+                    for j, q in enumerate(example_questions(heading, chunks)):
+                        st.button(q, key=f"changes_ask_{i}_{j}", on_click=ask, args=(q,),
+                                  icon=":material/search:", type="tertiary")
+    return True
+
+
+def render(st, kb, add_excerpt: Callable[[dict], None] | None = None,
+           ask: Callable[[str], None] | None = None) -> None:
+    """Draw the "What changed" view for a loaded ``index.KnowledgeBase``; ``ask(question)`` runs an
+    example question in the Ask view."""
+    from index import comparable_documents, default_pair, edition_pairs
+
+    with st.container(key="page-title"):
+        st.title("What changed", anchor=False)
     docs = comparable_documents(kb)
-    if len(docs) < 2:
+    pair = default_pair(kb) or next(iter(edition_pairs(kb)), None)
+    if pair is None:
+        # A fresh install: no two editions of one work. Show the bundled summary; comparing two unrelated
+        # documents is possible but only on request (it costs an alignment of both).
+        if not _summary_note(st, kb, ask):
+            st.info("No two editions of one document are indexed yet, and there is no summary of the changes "
+                    "to show.")
         _fetch_message(st, kb)
-        return
+        if len(docs) < 2 or not st.toggle("Compare two other indexed documents paragraph by paragraph",
+                                          key="diff_any"):
+            return
+        pair = tuple(list(docs)[:2])
+    _compare(st, kb, docs, pair, add_excerpt)
+
+
+def _compare(st, kb, docs: dict, pair: tuple, add_excerpt) -> None:
+    """The paragraph diff of two indexed documents, ``pair`` chosen first."""
+    from index import DiffError, diff_documents
+
     ids = list(docs)
-    pair = default_pair(kb) or (ids[0], ids[1])
-    if default_pair(kb) is None:
-        _fetch_message(st, kb)
     c1, c2 = st.columns(2)
 
     def name(doc_id: str) -> str:
@@ -137,7 +212,7 @@ def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
         st.error(escape_md(e))
         return
     old_label, new_label = doc_label(docs[old_id]), doc_label(docs[new_id])
-    _summary(st, alignment)
+    _summary(st, alignment, kb)
     chapters = ["All chapters"] + [r.new_chapter or r.old_chapter for r in alignment.summary()]
     f1, f2 = st.columns([1, 2])
     chapter = f1.selectbox("Chapter", chapters, key="diff_chapter")
@@ -154,12 +229,25 @@ def render(st, kb, add_excerpt: Callable[[dict], None] | None = None) -> None:
             st.rerun()
 
 
-def _summary(st, alignment) -> None:
+def chapter_names(kb, doc_id: str) -> dict[str, str]:
+    """A document's chapter numbers → the publisher's names without the title ("Part two", "Annex A",
+    "Ch 3"), so the summary names a KCSIE part as a part, not as "Ch two"."""
+    out: dict[str, str] = {}
+    for c in kb.chunks:
+        if c.meta.doc_id == doc_id and c.chapter_number not in out:
+            out[c.chapter_number] = index.chapter_label(c.chapter_number, "", c.chapter_kind)
+    return out
+
+
+def _summary(st, alignment, kb=None) -> None:
+    new_names = chapter_names(kb, alignment.new_doc) if kb is not None else {}
+    old_names = chapter_names(kb, alignment.old_doc) if kb is not None else {}
     rows = []
     for r in alignment.summary():
-        name = f"Ch {r.new_chapter}" if r.new_chapter else f"Old ch {r.old_chapter}"
+        name = (new_names.get(r.new_chapter) or f"Ch {r.new_chapter}" if r.new_chapter
+                else "Old " + (old_names.get(r.old_chapter) or f"ch {r.old_chapter}"))
         if r.new_chapter and r.old_chapter and r.old_chapter != r.new_chapter:
-            name += f" (was {r.old_chapter})"
+            name += f" (was {old_names.get(r.old_chapter) or r.old_chapter})"
         rows.append({"Chapter": f"{name}: {r.title}", **{LABELS[k]: r.counts[k] for k in KINDS}})
     st.subheader("Summary by chapter")
     st.dataframe(rows, hide_index=True)

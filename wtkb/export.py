@@ -21,7 +21,7 @@ from wtkb import sanitize
 NOTICE = ("These excerpts point to the guidance; they do not replace local safeguarding procedures or "
           "professional judgement. If a child is in immediate danger, call 999.")
 UNOFFICIAL = index.NOTE_STATUS
-DEFAULT_TITLE = "Safeguarding excerpts: Working Together to Safeguard Children 2023"
+DEFAULT_TITLE = "Safeguarding excerpts"
 
 
 def safe_url(url: object) -> str:
@@ -29,6 +29,33 @@ def safe_url(url: object) -> str:
     document can hold (a control or bidi character, from a file's front matter or the browser's
     storage, made python-docx refuse the whole export); the same link in every format."""
     return index.safe_url(sanitize.for_word(url or "", single_line=True))
+
+
+def suggested_title(excerpts: Sequence[dict | index.Excerpt]) -> str:
+    """A handout title naming the documents actually in the basket, in the order first collected:
+    "Safeguarding excerpts: KCSIE 2025 and Working Together 2023" (never a document it does not hold)."""
+    names = name_list(ex.citation.document for ex in _typed(excerpts))
+    return f"{DEFAULT_TITLE}: {names}" if names else DEFAULT_TITLE
+
+
+NOTES_ON = "study notes on "
+
+
+def name_list(documents: Iterable[str], most: int = 3) -> str:
+    """Document names as one phrase, in first-seen order: "KCSIE 2025 and Working Together 2023";
+    notes on several documents read "study notes on A and B"; past ``most`` names, "and N more"."""
+    names = list(dict.fromkeys(d for d in documents if d))
+    covered = [n[len(NOTES_ON):] for n in names if n.startswith(NOTES_ON)]
+    names = [n for n in names if not n.startswith(NOTES_ON)]
+    if covered:
+        names.append(NOTES_ON + _joined(covered, most))
+    return _joined(names, most)
+
+
+def _joined(names: list[str], most: int) -> str:
+    if len(names) > most:
+        names = names[:most - 1] + [f"{len(names) - most + 1} more"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
 # ------------------------------------------------------------------ building excerpts
@@ -118,11 +145,13 @@ def _md_reference(ref: str) -> str:
     return (md_escape(ref[:m.start()]).rstrip() + f" <{url}>.").lstrip()
 
 
-def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> str:
+def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, now: str | None = None) -> str:
     """The basket as a Markdown document: each excerpt under its section title, the passage with
-    the matched sentences in bold, its citation once, the trainer's note, then the reference list."""
+    the matched sentences in bold, its citation once, the trainer's note, then the reference list.
+    Without a title, the title names the documents in the basket (``suggested_title``)."""
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
+    title = title or suggested_title(excerpts)
     refs, numbers = references(excerpts)
     out = [f"# {md_escape(sanitize.for_markdown(title, single_line=True)) or DEFAULT_TITLE}", "",
            f"Exported from wtkb on {now}. {NOTICE}", ""]
@@ -201,7 +230,7 @@ def _text_with_links(paragraph, text: str) -> None:
         paragraph.add_run(text[pos:])
 
 
-def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE, now: str | None = None) -> bytes:
+def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, now: str | None = None) -> bytes:
     """The basket as an A4 Word document (python-docx); the same content as ``to_markdown``, with
     the sources as clickable links."""
     from docx import Document
@@ -209,6 +238,7 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str = DEFAULT_TITLE
 
     now = now or time.strftime("%Y-%m-%d %H:%M")
     excerpts = _typed(excerpts)
+    title = title or suggested_title(excerpts)
     refs, numbers = references(excerpts)
     word = sanitize.for_word  # every string passes it: python-docx raises on a control character
     title = word(title, single_line=True).strip()

@@ -6,6 +6,7 @@ reader can compare figures across reports knowing they describe the same kind of
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import statistics
@@ -70,6 +71,80 @@ def machine() -> dict:
         "versions": versions,
         "loadavg_start": loadavg(),
     }
+
+
+# ------------------------------------------------------------------ fingerprints
+# What a report's figures depend on, hashed, so a reader (the app's Evaluation page) can say "stale"
+# only when one of them changed, not after every rebuild of an unchanged corpus.
+
+CODE_PACKAGES = ("ingest", "index")  # the library that produces every figure
+
+
+def _project_root() -> Path:
+    from ingest.config import PROJECT_ROOT
+
+    return Path(PROJECT_ROOT)
+
+
+def files_fingerprint(root: Path, pattern: str = "*") -> str:
+    """sha256 over the relative paths and bytes of every regular file under ``root`` (hidden files and
+    caches left out), in sorted order; "" when ``root`` is not a folder."""
+    root = Path(root)
+    if not root.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        rel = path.relative_to(root)
+        if not path.is_file() or any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        digest.update(str(rel).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The library's Python source (ingest/ and index/), hashed."""
+    root = _project_root()
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        digest.update(files_fingerprint(root / package, "*.py").encode("ascii"))
+    return digest.hexdigest()
+
+
+def gold_fingerprint(paths) -> str:
+    """The gold files' bytes, hashed in the order given; "" when one is missing."""
+    root = _project_root()
+    digest = hashlib.sha256()
+    for p in paths:
+        path = Path(p) if Path(p).is_absolute() else root / p
+        if not path.is_file():
+            return ""
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def fingerprints(corpus: Path, gold_paths) -> dict:
+    """What the figures depend on: the main set's corpus folder, the gold files and the code."""
+    root = _project_root()
+    try:
+        shown = str(Path(corpus).resolve().relative_to(root))
+    except ValueError:
+        shown = str(corpus)
+    return {"corpus_dir": shown, "corpus": files_fingerprint(corpus), "gold_paths": [str(p) for p in gold_paths],
+            "gold": gold_fingerprint(gold_paths), "code": code_fingerprint()}
+
+
+def changed_since(recorded: dict) -> list[str]:
+    """Which of corpus, gold sets and code differ now from a report's ``fingerprints`` ([] when none do;
+    ["unknown"] when the report recorded none, so staleness cannot be judged)."""
+    if not isinstance(recorded, dict) or not recorded.get("code"):
+        return ["unknown"]
+    root = _project_root()
+    corpus = Path(str(recorded.get("corpus_dir") or ""))
+    now = {"corpus": files_fingerprint(corpus if corpus.is_absolute() else root / corpus),
+           "gold": gold_fingerprint(recorded.get("gold_paths") or []), "code": code_fingerprint()}
+    names = {"corpus": "the corpus", "gold": "the gold sets", "code": "the code"}
+    return [names[k] for k in ("corpus", "gold", "code") if now[k] != recorded.get(k)]
 
 
 def percentiles(seconds: Sequence[float]) -> dict:

@@ -92,8 +92,10 @@ def _bge(ctx: SetContext) -> System:
 
 
 def _rerank(ctx: SetContext) -> System:
-    base = KBSystem("best-hybrid", ctx.kb, "hybrid", expand_acronyms=ctx.expand_best, **ctx.tuned)
-    return RerankSystem("hybrid+rerank", base, ctx.reranker())
+    # Exactly the app's configuration: the set's index with the run's Settings (weights, rrf_k, acronym
+    # expansion as shipped, not the dev-tuned ones) and its top rerank_candidates re-ordered.
+    base = KBSystem("app-hybrid", ctx.kb, "hybrid")
+    return RerankSystem("hybrid+rerank", base, ctx.reranker(), depth=ctx.kb.settings.rerank_candidates)
 
 
 BUILT_IN = [
@@ -105,7 +107,8 @@ BUILT_IN = [
                lambda c: KBSystem("hybrid", c.kb, "hybrid", expand_acronyms=False, **c.tuned), tuned=True),
     SystemSpec("hybrid+acronyms", "tuned hybrid with glossary expansion of acronyms in the question",
                lambda c: KBSystem("hybrid+acronyms", c.kb, "hybrid", expand_acronyms=True, **c.tuned), tuned=True),
-    SystemSpec("hybrid+rerank", "best hybrid's top 20 re-ordered by ms-marco-MiniLM-L-12-v2 (int8 ONNX "
+    SystemSpec("hybrid+rerank", "the app's configuration: hybrid with the shipped weights and acronym "
+               "expansion, its top rerank_candidates re-ordered by ms-marco-MiniLM-L-12-v2 (int8 ONNX "
                "cross-encoder)", _rerank, tuned=True, test_only="the cross-encoder needs no tuning", reranks=True,
                built_on_best=True),
     SystemSpec("bge-small", "best hybrid configuration with bge-small-en-v1.5 (int8 ONNX) as the dense model",

@@ -14,9 +14,32 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .registry import BASELINE
 from .scoring import METRICS
 
 OPTIONAL = ("mapping_rule", "tuning", "threshold_curve")  # written only when the run produced them
+
+# The settings that make the app's answers what they are: recorded with each report, so the Evaluation
+# page can say whether the figures are for the configuration it runs (and which setting differs).
+APP_KEYS = ("model", "dense_weight", "keyword_weight", "rrf_k", "candidates", "expand_acronyms", "rerank",
+            "rerank_candidates", "rerank_max_tokens", "refuse_below", "abstain_below", "key_points",
+            "key_point_passages", "key_point_sentences", "key_point_passage_weight", "key_point_min",
+            "key_point_context", "k")
+APP_SYSTEM = "hybrid+rerank"  # the systems-table row built with the app's settings (registry.py)
+
+
+def app_settings(settings) -> dict:
+    """The app-defining fields of a Settings object, as plain JSON values."""
+    return {k: getattr(settings, k) for k in APP_KEYS if hasattr(settings, k)}
+
+
+def settings_differences(recorded: dict, live: dict) -> list[str]:
+    """"rerank_candidates 20 in the report, 10 here" for every app setting that differs ([] when none)."""
+    out = []
+    for key, value in live.items():
+        if key in recorded and recorded[key] != value:
+            out.append(f"{key} {recorded[key]} in the report, {value} here")
+    return out
 
 
 @dataclass
@@ -29,6 +52,10 @@ class Summary:
     systems: dict[str, dict[str, float | None]] = field(default_factory=dict)  # system -> metric -> value
     recommended: dict | str | None = None
     answers: dict[str, dict[str, float]] = field(default_factory=dict)  # gold set -> answer-level figures
+    app_system: str = ""  # the row of ``systems`` run with the app's settings ("" when none is)
+    app_settings: dict = field(default_factory=dict)  # the app-defining settings the report was run with
+    fingerprints: dict = field(default_factory=dict)  # machine.fingerprints(): corpus, gold sets, code
+    sets: dict[str, dict] = field(default_factory=dict)  # gold set -> question counts per split
 
     @classmethod
     def from_dict(cls, data: object) -> Summary:
@@ -42,13 +69,22 @@ class Summary:
                 raise ValueError(f"system '{name}' has no metrics mapping")
             table[str(name)] = {str(k): v for k, v in metrics.items() if v is None or isinstance(v, (int, float))}
         answers = data.get("answers")
+
+        def mapping(key: str) -> dict:
+            value = data.get(key)
+            return value if isinstance(value, dict) else {}
+
         return cls(str(data.get("generated_at") or ""), str(data.get("gold") or ""), str(data.get("split") or ""),
                    table, data.get("recommended"),
-                   {str(k): v for k, v in answers.items() if isinstance(v, dict)} if isinstance(answers, dict) else {})
+                   {str(k): v for k, v in answers.items() if isinstance(v, dict)} if isinstance(answers, dict) else {},
+                   str(data.get("app_system") or ""), mapping("app_settings"), mapping("fingerprints"),
+                   {str(k): v for k, v in mapping("sets").items() if isinstance(v, dict)})
 
     def to_dict(self) -> dict:
         return {"generated_at": self.generated_at, "gold": self.gold, "split": self.split, "systems": self.systems,
-                "recommended": self.recommended, "answers": self.answers, "report": "report.md"}
+                "recommended": self.recommended, "answers": self.answers, "app_system": self.app_system,
+                "app_settings": self.app_settings, "fingerprints": self.fingerprints, "sets": self.sets,
+                "report": "report.md"}
 
 
 @dataclass
@@ -74,6 +110,9 @@ class EvalReport:
     recommended: dict = field(default_factory=dict)
     seconds: float = 0.0
     charts: list[str] = field(default_factory=list)
+    app_system: str = ""  # the systems-table row run with exactly the app's settings
+    app_settings: dict = field(default_factory=dict)  # app_settings(settings) for this run
+    fingerprints: dict = field(default_factory=dict)  # machine.fingerprints(): corpus, gold sets, code
     _summary: Summary | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -104,7 +143,9 @@ class EvalReport:
     @classmethod
     def from_summary(cls, summary: Summary) -> EvalReport:
         """A record holding only the summary (a folder with latest.json alone)."""
-        return cls(generated_at=summary.generated_at, recommended=summary.recommended or {}, _summary=summary)
+        return cls(generated_at=summary.generated_at, recommended=summary.recommended or {},
+                   app_system=summary.app_system, app_settings=summary.app_settings,
+                   fingerprints=summary.fingerprints, _summary=summary)
 
     def to_markdown(self) -> str:
         from .report_md import render
@@ -127,7 +168,8 @@ def _machine_keys(machine: dict) -> dict:
 def answers_summary(report: EvalReport) -> dict:
     """Per set, the answer-level figures at the shipped settings (for the app)."""
     keep = ("first_key_point", "key_point_top3", "refusal_precision", "refusal_recall", "wrongly_refused",
-            "answer_top3", "right_paragraph_cited")
+            "answer_top3", "right_paragraph_cited", "in_scope", "out_of_scope", "with_answer", "label_questions",
+            "wrongly_refused_n")
     out = {}
     for name, sec in (report.answers or {}).items():
         a = sec.get("at_shipped") or {}
@@ -135,6 +177,8 @@ def answers_summary(report: EvalReport) -> dict:
         if sec.get("ranking"):
             row["ndcg@10"] = sec["ranking"]["answer"]["ndcg@10"]
             row["ndcg@10_previous"] = sec["ranking"]["previous"]["ndcg@10"]
+            if isinstance(sec["ranking"].get("p_ndcg@10"), (int, float)):
+                row["p_ndcg@10"] = sec["ranking"]["p_ndcg@10"]
         if "llamaindex_hit@3" in sec:
             row["llamaindex_answer_top3"] = sec["llamaindex_hit@3"]
         out[name] = row
@@ -145,11 +189,18 @@ def summarise(report: EvalReport) -> Summary:
     sr = report.sets.get(report.primary, {})
     systems = {n: {**{m: row.get(m) for m in METRICS}, "key_fact_top3": row.get("key_fact_top3"),
                    "abstention_f1": (row.get("abstention") or {}).get("f1"),
+                   "p_ndcg@10": (row.get(f"p_vs_{BASELINE}") or {}).get("ndcg@10"),
                    "latency_p50_ms": row["latency_ms"]["p50"], "latency_p95_ms": row["latency_ms"]["p95"]}
                for n, row in sr.get("systems", {}).items()}
     gold = next((g["path"] for g in report.gold if g["name"] == report.primary), "")
+    sets = {}
+    for g in report.gold:
+        sec = report.sets.get(g["name"], {})
+        sets[g["name"]] = {**{k: g.get(k) for k in ("questions", "in_scope", "out_of_scope", "dev", "test")},
+                           "scored_split": sec.get("scored_split", ""), "scored_in_scope": sec.get("in_scope"),
+                           "scored_out_of_scope": sec.get("out_of_scope")}
     return Summary(report.generated_at, gold, sr.get("scored_split", ""), systems, report.recommended,
-                   answers_summary(report))
+                   answers_summary(report), report.app_system, report.app_settings, report.fingerprints, sets)
 
 
 def _atomic(path: Path, text: str) -> None:

@@ -52,6 +52,22 @@ def _gold_sets(r: EvalReport) -> list[str]:
     return L + [""]
 
 
+def _app_config(r: EvalReport) -> list[str]:
+    """The configuration the app runs, as measured here: the row built with it and its settings, and the
+    fingerprints the app's Evaluation page compares to say whether this report is out of date."""
+    if not r.app_settings:
+        return []
+    row = (f"The row `{r.app_system}` is exactly this configuration." if r.app_system else
+           "No row of the systems table is exactly this configuration (reranking is off).")
+    L = ["## The app's configuration", "", row + " Settings: "
+         + ", ".join(f"`{k}` {v}" for k, v in r.app_settings.items()) + ".", ""]
+    fp = r.fingerprints or {}
+    if fp.get("code"):
+        L += [f"Fingerprints (sha256, first 12 digits): corpus `{fp.get('corpus_dir')}` {str(fp.get('corpus'))[:12]}, "
+              f"gold sets {str(fp.get('gold'))[:12]}, code (ingest/, index/) {str(fp.get('code'))[:12]}.", ""]
+    return L
+
+
 def _main_table(sr: dict) -> list[str]:
     base = sr["baseline"]
     head = ["System"] + [LABELS[m] for m in METRICS] + [f"p nDCG vs {base}", "Key fact top-3",
@@ -288,7 +304,7 @@ def _closing(r: EvalReport) -> list[str]:
 
 def render(r: EvalReport) -> str:
     prim = r.sets.get(r.primary, {})
-    L = _header(r) + _gold_sets(r) + _set_tables(r) + _answers(r) + _how_to_read(r)
+    L = _header(r) + _gold_sets(r) + _app_config(r) + _set_tables(r) + _answers(r) + _how_to_read(r)
     L += _abstention(r, prim) + _by_tag(r, prim) + _significance(r, prim)
     L += _tuning(r) + _calibration(r) + _threshold_curve(r) + _closing(r)
     return "\n".join(L)

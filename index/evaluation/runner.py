@@ -23,9 +23,9 @@ from .answers import evaluate_set
 from .charts import write_charts
 from .gold import GoldSet, default_gold, load_sets
 from .indexes import OpenedSet, open_all, work_dir
-from .machine import loadavg, machine
+from .machine import fingerprints, loadavg, machine
 from .registry import BASELINE, Progress, SetContext, SystemSpec, choose
-from .report import EvalReport, write_report
+from .report import APP_SYSTEM, EvalReport, app_settings, write_report
 from .runs import K, run_system
 from .scoring import N_PERMUTATIONS, hit_at, ranx
 from .scoreset import SetRun, score_set
@@ -57,7 +57,10 @@ def _new_report(settings: Settings, sets: list[GoldSet], primary: GoldSet, specs
         generated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), command=_command(), machine=machine(),
         gold=[gs.describe() for gs in sets], primary=primary.name, systems={s.name: s.description for s in specs},
         k=K, answer_k=settings.k, abstain_below_default=settings.abstain_below, metrics_note=METRICS_NOTE,
-        mapping_rule=next((s.mapping_rule for s in specs if s.mapping_rule), None))
+        mapping_rule=next((s.mapping_rule for s in specs if s.mapping_rule), None),
+        # The row the app's Evaluation page marks "(app)": built with these settings (registry._rerank).
+        app_system=APP_SYSTEM if settings.rerank and any(s.name == APP_SYSTEM for s in specs) else "",
+        app_settings=app_settings(settings))
 
 
 def _choose_weights(specs: list[SystemSpec], primary: GoldSet, kb, progress: Progress,
@@ -187,6 +190,7 @@ def evaluate(settings: Settings | None = None, gold: list[Path] | None = None, o
     by_name = {s.name: s for s in specs}
     with tempfile.TemporaryDirectory(prefix="wtkb-eval-") as tmp:
         opened = open_all(sets, settings, work, prog, corpus, report.warnings)
+        report.fingerprints = fingerprints(opened[primary.name].corpus, [gs.path for gs in sets])
         choice = _choose_weights(specs, primary, opened[primary.name].kb, prog, report)
         calibration: dict[str, dict] = {}
         shared: dict = {}

@@ -5,8 +5,9 @@ corpus, so the runner scores them all the same way:
 
 * ``KBSystem``     wtkb's own index in keyword, dense or hybrid mode, with any
                    settings override (weights, acronym expansion).
-* ``RerankSystem`` a KBSystem's top 20 re-ordered by the int8 ONNX
-                   cross-encoder in ``index/rerank.py``.
+* ``RerankSystem`` a KBSystem's top ``depth`` re-ordered by the int8 ONNX
+                   cross-encoder in ``index/rerank.py``, the rest kept in fused
+                   order: what ``index.answer`` does with ``rerank_candidates``.
 
 Which systems exist, and how each is built, is the name -> factory table in
 ``registry.py``; a system that needs another package (the LlamaIndex baseline)
@@ -125,7 +126,9 @@ class RerankSystem(System):
         self.has_cosine = True
 
     def search(self, question: str, k: int) -> list[Retrieved]:
-        hits = self.reranker.rerank(question, self.base.hits(question, max(k, self.depth)))[:k]
+        # Only the head is re-ordered, as index.answer.rerank_hits does; the tail keeps its fused order.
+        found = self.base.hits(question, max(k, self.depth))
+        hits = (self.reranker.rerank(question, found[:self.depth]) + found[self.depth:])[:k]
         return [Retrieved(h.chunk.chunk_id, h.score, h.chunk.text, h.dense, h.chunk.meta.doc_id) for h in hits]
 
     def reset_cache(self) -> None:

@@ -157,3 +157,78 @@ def start_streamlit(env: dict[str, str], log: Path, timeout: float = 60.0, port:
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s:\n{server.log_tail()}")
+
+
+# ----------------------------------------------------------------- the index for the views tests (issue 20)
+# Written for these tests in our own words: a change summary with one top heading per chapter and
+# subheadings under some, as the bundled note has, and two notes on untitled opening parts that a
+# chapter filter must keep apart.
+CHANGES_NOTE = """---
+id: note-changes-test
+title: "Study note: what changed between the two sample editions"
+kind: notes
+edition: "test edition"
+covers:
+  doc: sample-guidance
+  chapter: "0"
+  chapter_title: "Changes between editions"
+---
+
+## Chapter 1: Shared work with families
+
+The newer edition asks every agency to agree one plan with the family before any service starts.
+
+### Family plans
+
+A family plan now names one lead worker, and the family keeps a copy of the plan.
+
+## Chapter 3: Reviewing serious incidents
+
+The deadline for telling the review panel about a serious incident did not change between the editions.
+"""
+
+OPENING_NOTE = """---
+id: note-opening-{n}
+title: "Study note: opening part {n}"
+kind: notes
+edition: "test edition"
+covers:
+  doc: sample-guidance
+  chapter: "0"
+  chapter_title: "{title}"
+---
+
+## {title}
+
+This opening part explains {topic} in plain words for practitioners who are new to the guidance.
+"""
+
+VIEWS_CHANGES_NOTE_ID = "note-changes-test"
+LAYOUT_TITLE = "Keeping learners safe: sample statutory guidance"
+
+
+def views_index(tmp_path_factory, sample_corpus: Path, embedder) -> AppIndex:
+    """Build (once per session) an index for the views tests: the sample corpus (its PDF is a real
+    document added by hand, so "Not verified"), a PDF laid out in parts and annexes the way DfE
+    guidance is, a change summary note and two notes on untitled opening parts; no two editions."""
+    if "views" not in _BUILT:
+        import index
+        from evals.fixture_layouts import build_layout
+
+        root = tmp_path_factory.mktemp("views-index")
+        corpus = root / "corpus"
+        shutil.copytree(sample_corpus, corpus)
+        build_layout(corpus / "keeping-learners-safe.pdf", scheme="simple")
+        (corpus / "note-changes-test.md").write_text(CHANGES_NOTE, encoding="utf-8")
+        for n, (title, topic) in enumerate((("Introduction", "who the guidance is for"),
+                                            ("Statutory framework", "the law behind the duties")), start=1):
+            (corpus / f"note-opening-{n}.md").write_text(OPENING_NOTE.format(n=n, title=title, topic=topic),
+                                                          encoding="utf-8")
+        glossary = root / "glossary.toml"
+        glossary.write_text(GLOSSARY, encoding="utf-8")
+        reports = root / "reports"
+        reports.mkdir()
+        built = AppIndex(root, root / "index", corpus, glossary, reports)
+        index.build(built.settings(), embedder=embedder)
+        _BUILT["views"] = built
+    return _BUILT["views"]

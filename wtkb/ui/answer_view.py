@@ -61,8 +61,8 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
         notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
             lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
-            st.caption(":material/edit_note: " + lead + "Passages marked *Unofficial study note* are our own "
-                       "summaries: check the official chapter they name before relying on them.")
+            st.caption(":material/edit_note: " + lead + f"Passages marked *{index.BADGES[index.NOTE]}* are our "
+                       "own summaries: check the official chapter they name before relying on them.")
         terms_caption(res.terms, "Terms in your question:")
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             if res.key_points:
@@ -74,16 +74,16 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
 
 
 def show_passages(kb: index.KnowledgeBase, res: index.Answer) -> None:
-    """The cited passages under the answer, one card each (wtkb/ui/passages.py)."""
+    """The cited passages under the answer, one folded card each (wtkb/ui/passages.py): a phone shows
+    the list of sources in a screen or two, and a reader opens the one they want."""
     by_chunk: dict[str, list[str]] = {}
     for kp in res.key_points:
         by_chunk.setdefault(kp.chunk_id, []).append(kp.highlight or kp.text)
-    with st.expander(f"Cited passages ({len(res.hits)})", expanded=True, icon=":material/format_quote:"):
-        for hit in res.hits:
-            passages.card(kb, hit.chunk, key=f"passage-{hit.rank}",
-                          title=f"\\[{hit.rank}\\] {escape_md(hit.chunk.meta.title)}",
-                          matched=by_chunk.get(hit.chunk.chunk_id, []), question=res.query,
-                          similarity=hit.dense, anchor=f"passage-{hit.rank}")
+    st.header(f"Cited passages ({len(res.hits)})", anchor=False)
+    for hit in res.hits:
+        passages.card(kb, hit.chunk, key=f"passage-{hit.rank}", number=hit.rank,
+                      matched=by_chunk.get(hit.chunk.chunk_id, []), question=res.query,
+                      similarity=hit.dense, anchor=f"passage-{hit.rank}", folded=True)
 
 
 def terms_caption(terms, prefix: str) -> None:
@@ -101,8 +101,7 @@ def feedback_form(kb: index.KnowledgeBase, res: index.Answer) -> None:
                                    key="flag_comment", max_chars=feedback.MAX_COMMENT, height=80)
             consent = st.checkbox("Include my question in the report", key="flag_consent")
             sent = st.form_submit_button("Send to whoever runs this app")
-        st.caption(escape_md(f"Kept on this machine in {feedback.feedback_path(settings)}; nothing is sent "
-                             "elsewhere."))
+        st.caption("Kept on the machine that runs this app, for whoever runs it; nothing is sent elsewhere.")
     if sent:
         report = feedback.make_report(res, problem, comment, consent, kb.version.name)
         try:

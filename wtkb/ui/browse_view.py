@@ -7,7 +7,7 @@ import streamlit as st
 
 import index
 
-from . import passages
+from . import layout, passages
 from .text import escape_md, for_app
 
 
@@ -21,6 +21,15 @@ def _where(node) -> str:
     return " · ".join(b for b in bits if b)
 
 
+def passage_where(chunk) -> str:
+    """"paras 76–78 · p. 25" for one passage ("" when it has neither labels nor pages)."""
+    paras = tuple(str(p) for p in chunk.paragraphs or ())
+    pages = tuple(chunk.pages or ())
+    bits = [index.para_range(paras[0], paras[-1]) if paras else "",
+            index.page_range((pages[0], pages[-1]) if pages else None)]
+    return " · ".join(b for b in bits if b)
+
+
 def open_section(doc_id: str, ci: int, si: int) -> None:
     st.session_state.browse_open = (doc_id, ci, si)
 
@@ -30,12 +39,14 @@ def close_section() -> None:
 
 
 def view(kb) -> None:
-    st.title("Browse", anchor=False)
+    layout.page_title("Browse")
     if kb is None:
         st.error("Nothing to browse yet: the index could not be opened (see What is indexed).",
                  icon=":material/error:")
         return
-    docs = {d.doc_id: d.name for d in index.info(kb=kb).sources}
+    # The documents themselves first, then the study notes: Browse is for reading the guidance.
+    sources = sorted(index.info(kb=kb).sources, key=lambda d: d.is_note)
+    docs = {d.doc_id: d.name for d in sources}
     if not docs:
         st.info("The index holds no documents.")
         return
@@ -60,7 +71,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
         st.caption("This document has no passages in the index.")
         return
     for ci, chapter in enumerate(tree):
-        name = index.chapter_label(chapter.number, chapter.title)
+        name = chapter.label  # the publisher's word: "Part one", "Annex A", "Ch 3", "Appendix B"
         where = index.page_range(chapter.pages)
         with st.expander(escape_md(name + (f" · {where}" if where else "")), expanded=expanded and len(tree) <= 3):
             for si, section in enumerate(chapter.sections):
@@ -73,7 +84,7 @@ def contents(tree, doc_id: str, expanded: bool) -> None:
 
 
 def reader(kb, chapter, section, by_id: dict) -> None:
-    name = index.chapter_label(chapter.number, chapter.title)
+    name = chapter.label
     st.header(escape_md(section.title or name), anchor=False)
     where = _where(section)
     st.caption(escape_md(name + (" > " + " > ".join(section.path) if section.path else "")
@@ -82,4 +93,5 @@ def reader(kb, chapter, section, by_id: dict) -> None:
     for i, cid in enumerate(section.chunk_ids):
         chunk = by_id.get(cid)
         if chunk is not None:
-            passages.card(kb, chunk, key=f"browse-{i}")
+            # The section is the page's heading; each card is named by where it sits in it.
+            passages.card(kb, chunk, key=f"browse-{i}", title=passage_where(chunk) or f"Passage {i + 1}")

@@ -126,6 +126,6 @@ def basket_store(items: list[dict], loaded: bool, on_stored) -> object:
 
 
 def copy_button(text: str, key: str, label: str = "Copy citation", aria: str = "") -> None:
-    """A always-visible button that copies ``text``."""
+    """An always-visible button that copies ``text``; as wide as its label, so it shares a row."""
     text, aria = for_app(text), for_app(aria or label, single_line=True)  # wtkb/sanitize.py
-    _copy(data={"text": text, "label": label, "aria": aria}, key=key, height="content")
+    _copy(data={"text": text, "label": label, "aria": aria}, key=key, width="content", height="content")

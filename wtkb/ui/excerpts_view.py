@@ -9,13 +9,13 @@ import streamlit as st
 import index
 from wtkb import export
 
-from . import basket, passages
+from . import basket, layout, passages
 from .text import escape_md, highlighted_md
 
 
 def view() -> None:
     items: list[dict] = basket.items()
-    st.title(f"Excerpts ({len(items)})" if items else "Excerpts", anchor=False)
+    layout.page_title(f"Excerpts ({len(items)})" if items else "Excerpts")
     if not items:
         st.info("No excerpts yet. Ask a question or browse a document, and press **Add to excerpts** on any "
                 "passage to collect it here; then reorder, annotate and export them for training. Your excerpts "
@@ -47,7 +47,12 @@ def view() -> None:
 
 def export_panel(items: list[dict]) -> None:
     st.header("Export", anchor=False)
-    title = st.text_input("Title", value=export.DEFAULT_TITLE, key="export_title", persist_state="session")
+    # The suggestion follows the basket (it names the documents collected); a title typed here wins.
+    suggested = export.suggested_title(items)
+    typed = st.text_input("Title", key="export_title", persist_state="session", placeholder=suggested,
+                          help="Leave empty to use the suggested title, which names the documents in your excerpts.")
+    title = (typed or "").strip() or suggested
+    st.caption("Title: " + escape_md(title))
     md = export.to_markdown(items, title=title)
     with st.container(horizontal=True, gap="small"):
         st.download_button("Download Markdown", md.encode("utf-8"), file_name="wtkb-excerpts.md",
