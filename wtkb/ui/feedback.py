@@ -9,8 +9,10 @@ to check the answer: the index version and the cited passages' ids.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -42,11 +44,18 @@ def make_report(answer, problem: str, comment: str, include_question: bool, inde
 
 def save_report(path: Path, report: dict) -> None:
     """Append one line; the folder is created if needed. One write call per line, so two app
-    sessions reporting at once do not interleave within a line."""
+    sessions reporting at once do not interleave within a line.
+
+    The file is opened without following a symlink and without blocking, and must be a regular
+    file: a link planted at this name would otherwise have the app append reports to whatever it
+    points at, and a named pipe would hang the session that flags an answer."""
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(report, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         os.write(fd, line)
     finally:
         os.close(fd)
