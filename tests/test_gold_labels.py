@@ -114,3 +114,21 @@ def test_answer_regexes_are_short_and_keep_no_run_of_the_documents_words(name):
     for q in load_gold(GOLD / f"{name}.jsonl"):
         for alternative in q.answer.split("|"):
             assert not re.search(r"(?:[\w'-]+ ){4}[\w'-]+", alternative), (q.id, alternative)
+
+
+def test_answer_scores_find_a_passage_labelled_by_its_locator():
+    """'Answer in top 3' and 'right paragraph cited' count a gold locator the way
+    labels_to_chunks does, so the unnumbered child protection steps can be scored."""
+    from index.evaluation import answers as ev
+    from index.evaluation.gold import Question
+
+    step = SimpleNamespace(chunk=SimpleNamespace(chunk_id="doc:ch3/cp/strategy#2", paragraphs=()))
+    para = SimpleNamespace(chunk=SimpleNamespace(chunk_id="doc:p12", paragraphs=("12",)))
+    recs = {}
+    for qid, hits in (("w1", [para, step]), ("w2", [para])):
+        labels = [ev._paras(h) for h in hits]
+        sents = [(1.0, "A police officer must attend.", h.chunk.chunk_id, ev._paras(h)) for h in reversed(hits)]
+        recs[qid] = ev.Record(qid, [h.chunk.chunk_id for h in hits], labels, 5.0, sents, None)
+    qs = [Question(q, "who attends", {}, answer="police", labels=["ch3/cp/strategy#2"]) for q in ("w1", "w2")]
+    got = ev.score_answers(qs, recs, threshold=0.0, bar=0.0)
+    assert got["answer_top3"] == 0.5 and got["right_paragraph_cited"] == 0.5

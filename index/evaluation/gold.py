@@ -256,11 +256,15 @@ def load_sets(paths: list[Path]) -> list[GoldSet]:
     return sets
 
 
+def chunk_labels(chunk) -> list[str]:
+    """The labels a passage answers to: its paragraph numbers as printed ("67", "4.12"),
+    then its locator, the chunk id after the doc id ("app-a/intro#17"), which is how a
+    gold set labels text under an unnumbered heading (the child protection steps, a glossary)."""
+    return [str(p) for p in chunk.paragraphs] + [chunk.chunk_id.split(":", 1)[-1]]
+
+
 def _cites(chunk, gold: set[str]) -> bool:
-    """A label is a paragraph number as printed ("67", "4.12"), or, for text under an
-    unnumbered heading (the child protection steps, a glossary), the locator the index
-    gives that passage: its chunk id after the doc id ("app-a/intro#17")."""
-    return bool(gold & {str(p) for p in chunk.paragraphs}) or chunk.chunk_id.split(":", 1)[-1] in gold
+    return bool(gold & set(chunk_labels(chunk)))
 
 
 def labels_to_chunks(gs: GoldSet, kb) -> list[str]:
