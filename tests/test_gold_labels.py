@@ -132,3 +132,19 @@ def test_answer_scores_find_a_passage_labelled_by_its_locator():
     qs = [Question(q, "who attends", {}, answer="police", labels=["ch3/cp/strategy#2"]) for q in ("w1", "w2")]
     got = ev.score_answers(qs, recs, threshold=0.0, bar=0.0)
     assert got["answer_top3"] == 0.5 and got["right_paragraph_cited"] == 0.5
+
+
+@pytest.mark.slow
+def test_llamaindex_baseline_reads_a_single_document_corpus(tmp_path):
+    """A label-judged set hands the baseline the one file named for it, not a folder."""
+    pytest.importorskip("llama_index.core")
+    from evals.fixture_pdf import build_fixture
+    from evals.systems import LlamaIndexSystem
+
+    pdf = tmp_path / "docs" / "sample-guidance.pdf"
+    pdf.parent.mkdir()
+    build_fixture(pdf)
+    (pdf.parent / "unrelated-notes.md").write_text("# Other\n\nText about tax returns.\n", encoding="utf-8")
+    system = LlamaIndexSystem(pdf, {})
+    hits = system.search("strategy discussion", 3)
+    assert hits and {h.source for h in hits} == {"sample-guidance"}
