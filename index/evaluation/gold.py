@@ -199,8 +199,8 @@ def default_gold(corpus: Path | None = None, notes: list[str] | None = None) -> 
         raise ValueError(f"{corpus}: holds none of the documents the paragraph-labelled sets are about "
                          f"(file names with these words: {wanted}); add the file or rename it")
     if notes is not None and corpus is not None:
-        notes += [f"{f.stem} skipped: {corpus} holds no file named with '{' or '.join(_set(f).document)}'"
-                  for f in labelled if f not in keep]
+        notes += [f"{f.stem} skipped: {corpus} holds no file named with "
+                  + " or ".join(f"'{d}'" for d in _set(f).document) for f in labelled if f not in keep]
     files = [f for f in files if f not in labelled or f in keep]
     if not files:
         raise ValueError(f"{display(GOLD_DIR)}: no gold sets (*.jsonl) found; pass --gold FILE")
