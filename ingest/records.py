@@ -90,6 +90,14 @@ class Line:
     # Heading depth given by the document's own navigation (outline or contents
     # page): 0 = chapter, 1.. = section levels; -1 when not a navigation heading.
     level: int = -1
+    # The footnotes this line's markers cite, once the cleaner has matched them (PDF).
+    footnotes: tuple["Footnote", ...] = ()
+
+
+# A PDF loader wraps each raised, small run of 1-3 digits (a possible footnote
+# marker) in these two invisible characters; the cleaner then removes the run
+# if a footnote with that number exists, and keeps its digits as text if not.
+MARKER_OPEN, MARKER_CLOSE = "\u2063", "\u2064"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .records import DocMeta, Line, Paragraph
+from .records import DocMeta, Footnote, Line, Paragraph
 
 WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 DESIGNATOR = re.compile(
@@ -43,6 +43,14 @@ def join_lines(a: str, b: str) -> str:
             return a + b
         return a[:-1] + b
     return f"{a} {b}"
+
+
+def label_prefix(label: str | None) -> str:
+    """How a paragraph's label opens its text in a passage: "62. ", "4.12. "; "" when unnumbered.
+
+    One simple form at the start of a line, so a reader can match sentences to
+    "paras 61–63" and a sentence splitter can tell a label from a sentence."""
+    return f"{label}. " if label else ""
 
 
 def designator(text: str) -> tuple[str, str, str] | None:
@@ -177,6 +185,7 @@ class _OpenParagraph:
     label: str | None
     page: int | None
     page_end: int | None
+    footnotes: list[Footnote] = field(default_factory=list)  # cited by its lines' markers, in order
 
 
 @dataclass
@@ -191,6 +200,8 @@ class _Output:
     pieces: list[str] = field(default_factory=list)
     length: int = 0
     open: _OpenParagraph | None = None
+    # Footnotes cited from a heading: they go with the first paragraph under it.
+    pending_notes: list[Footnote] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -219,10 +230,15 @@ def _close_paragraph(out: _Output, st: _State) -> None:
     para = out.open
     if para and para.text.strip():
         text = para.text.strip()
-        start, end = _emit(out, text)
+        # The cleaned text prints the label as the chunk text does ("62. "); the
+        # paragraph's offsets cover its words only.
+        prefix = label_prefix(para.label)
+        start, end = _emit(out, prefix + text)
+        start += len(prefix)
         out.paragraphs.append(Paragraph(text=text, chapter_number=st.chapter_number, chapter_title=st.chapter_title,
                                         section=tuple(st.section), label=para.label, page=para.page,
-                                        page_end=para.page_end, start=start, end=end, chapter_kind=st.chapter_kind))
+                                        page_end=para.page_end, start=start, end=end, chapter_kind=st.chapter_kind,
+                                        footnotes=tuple(para.footnotes)))
     out.open = None
 
 
@@ -300,9 +316,25 @@ def _read_body_line(out: _Output, st: _State, ln: Line, style: str, rules: _Rule
         _extend_paragraph(out.open, ln)
 
 
+def _cite(out: _Output, ln: Line, heading: bool) -> None:
+    """Attach the footnotes a line cites to the paragraph it belongs to; a
+    heading's go to the first paragraph after it."""
+    notes = out.pending_notes if heading or out.open is None else out.open.footnotes
+    notes.extend(f for f in ln.footnotes if f not in notes)
+    if out.open is not None and out.pending_notes and not heading:
+        out.open.footnotes[:0] = [f for f in out.pending_notes if f not in out.open.footnotes]
+        out.pending_notes = []
+
+
 def _read_line(out: _Output, st: _State, ln: Line, rules: _Rules) -> None:
     """Route one cleaned line: a chapter, a heading, a title (dropped), a bullet or body text."""
     style, heading_like, chapter = _line_role(ln, rules)
+    _route(out, st, ln, rules, style, heading_like, chapter)
+    _cite(out, ln, bool(chapter) or style == "chapter" or heading_like or style == "title")
+
+
+def _route(out: _Output, st: _State, ln: Line, rules: _Rules, style: str, heading_like: bool,
+           chapter: tuple[str, str, str] | None) -> None:
     if chapter or style == "chapter":
         _close_paragraph(out, st)
         st.enter_chapter(*(chapter or _chapter_from_line(ln, rules.mapped)))
