@@ -140,7 +140,7 @@ def _check_page_stream(path: Path, page, number: int, limits: Limits) -> None:
 
 SHOW_TEXT = (b"Tj", b"TJ", b"'", b'"')
 SUPERSCRIPT_DIGITS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789")
-MARKER_TEXT = re.compile(r"\d{1,3}(?:,\d{1,3})*|[*\u2020\u2021]{1,3}")
+MARKER_TEXT = re.compile(r"(\d{1,3}(?:,\d{1,3})*|[*\u2020\u2021]{1,3})([,.;:)]*)")
 
 
 def _page_chars(page, height: float) -> tuple[str, list[tuple[float, bool, float, float, float]]]:
@@ -254,9 +254,9 @@ def _wrap_markers(raw: str, span: list, size: float) -> str:
         j = i
         while j < len(raw) and not raw[j].isspace() and raised(j):
             j += 1
-        core = raw[i:j].translate(SUPERSCRIPT_DIGITS)
-        if j > i and MARKER_TEXT.fullmatch(core):
-            out.append(MARKER_OPEN + core + MARKER_CLOSE)
+        found = MARKER_TEXT.fullmatch(raw[i:j].translate(SUPERSCRIPT_DIGITS)) if j > i else None
+        if found:  # punctuation set in the marker's type ("17," before the words go on) is text
+            out.append(MARKER_OPEN + found.group(1) + MARKER_CLOSE + found.group(2))
         else:
             j = max(j, i + 1)
             out.append(raw[i:j])

@@ -179,6 +179,19 @@ class Chunk:
         return f"{self.header}\n{self.text}" if self.header else self.text
 
     @property
+    def footnote_text(self) -> str:
+        """The footnotes the chunk's paragraphs cite, one per line ("125 This also applies…")."""
+        return "\n".join(f"{f.marker} {f.text}" for f in self.footnotes)
+
+    def keyword_text(self, text: str) -> str:
+        """What the keyword index reads for this chunk: ``text`` (what is embedded) and its
+        footnotes. Footnotes are mostly legal references and definitions, the exact terms
+        keyword search is for; they stay out of the embedding, so a paragraph's vector (and
+        the vectors cached by content hash) are its own words only."""
+        notes = self.footnote_text
+        return f"{text}\n{notes}" if notes else text
+
+    @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()
 

@@ -186,6 +186,7 @@ class _OpenParagraph:
     page: int | None
     page_end: int | None
     footnotes: list[Footnote] = field(default_factory=list)  # cited by its lines' markers, in order
+    last_line: str = ""  # the last printed line read into it (PDF rows are kept as lines)
 
 
 @dataclass
@@ -210,6 +211,7 @@ class _Rules:
     mapped: bool  # the document has a map (outline or contents), so its levels are known
     scheme: str  # "simple" or "dotted" paragraph labels (``label_scheme``)
     chapters_by_wording: bool  # no map and not a note on one chapter: chapters come from their wording
+    line_width: float = 0.0  # characters in a full line of PDF body text (0: lines are not printed lines)
 
 
 def _emit(out: _Output, text: str) -> tuple[int, int]:
@@ -245,7 +247,7 @@ def _close_paragraph(out: _Output, st: _State) -> None:
 def _open_paragraph(out: _Output, st: _State, text: str, label: str | None, page: int | None) -> None:
     """Close whatever paragraph is open and start a new one at this line."""
     _close_paragraph(out, st)
-    out.open = _OpenParagraph(text, label, page, page)
+    out.open = _OpenParagraph(text, label, page, page, last_line=text)
 
 
 def _line_role(ln: Line, rules: _Rules) -> tuple[str, bool, tuple[str, str, str] | None]:
@@ -288,13 +290,43 @@ def _add_bullet(out: _Output, st: _State, ln: Line) -> None:
     if out.open is None:
         _open_paragraph(out, st, "", None, ln.page)
     out.open.text += "\n\u2022 " + ln.text
+    out.open.last_line = ln.text
     out.open.page_end = ln.page or out.open.page_end
 
 
-def _extend_paragraph(para: _OpenParagraph, ln: Line) -> None:
+ROW_OPEN_END = re.compile(r"([,;(/&\u2013\u2014-]|\b(and|or|the|of|to|a|an|in|for|with|by|on|at|from|that))$", re.I)
+
+
+def is_row_break(prev: str, line: str, width: float) -> bool:
+    """Whether a printed line ends a row (of a table, a link list, a contents
+    table) rather than wrapping: it stops well short of a full line, does not
+    end mid-phrase, and the next line starts afresh. Such lines stay lines, so a
+    table is never a 120-word run-on."""
+    if not width or not re.match(r"[A-Z0-9\"'(\u2018\u201c\u2022]", line):
+        return False
+    prev = prev.rstrip()
+    if prev.endswith(":"):  # a lead-in, then the first row
+        return len(line) < 0.6 * width
+    return len(prev) < 0.6 * width and not ROW_OPEN_END.search(prev)
+
+
+def _line_width(lines: list[Line]) -> float:
+    """The length of a full line of PDF body text: the 80th percentile of body line lengths."""
+    lengths = sorted(len(ln.text) for ln in lines if ln.size and ln.style in ("", "para"))
+    return float(lengths[int(0.8 * (len(lengths) - 1))]) if len(lengths) >= 20 else 0.0
+
+
+def _extend_paragraph(para: _OpenParagraph, ln: Line, width: float = 0.0) -> None:
     """Join a wrapped line to the open paragraph, or to its last bullet when
-    the paragraph ends in one."""
+    the paragraph ends in one; a line after a row (``is_row_break``) starts a
+    line of its own."""
     para.page_end = ln.page or para.page_end
+    last = para.text.rsplit("\n", 1)[-1]
+    if is_row_break(para.last_line, ln.text, width) and last.strip():
+        para.text += "\n" + ln.text
+        para.last_line = ln.text
+        return
+    para.last_line = ln.text
     if "\n" in para.text and para.text.rsplit("\n", 1)[1].startswith("\u2022"):
         head, last = para.text.rsplit("\n", 1)
         para.text = head + "\n" + join_lines(last, ln.text)
@@ -313,7 +345,7 @@ def _read_body_line(out: _Output, st: _State, ln: Line, style: str, rules: _Rule
     elif style == "para" or out.open is None:
         _open_paragraph(out, st, ln.text, None, ln.page)
     else:
-        _extend_paragraph(out.open, ln)
+        _extend_paragraph(out.open, ln, rules.line_width)
 
 
 def _cite(out: _Output, ln: Line, heading: bool) -> None:
@@ -357,7 +389,7 @@ def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], 
         st.chapter_number = meta.covers_chapter
         st.chapter_title = meta.covers_chapter_title or meta.title
     mapped = any(ln.level >= 0 for ln in lines)
-    rules = _Rules(mapped=mapped, scheme=label_scheme(lines),
+    rules = _Rules(mapped=mapped, scheme=label_scheme(lines), line_width=_line_width(lines),
                    chapters_by_wording=not mapped and not meta.covers_chapter)
     out = _Output()
     for ln in lines:
