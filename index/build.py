@@ -254,7 +254,7 @@ def _write_files(settings: Settings, embedder: Embedder, index_dir: Path, versio
     np.save(version / "vectors.npy", embedded.vectors)
     query_encoder = _query_encoder(settings, embedder, index_dir, version)
     vectors.save(vectors.build(embedded.vectors, settings.exact_search_max), version / "vectors.faiss")
-    KeywordIndex.build(embedded.texts).save(version / "bm25")
+    KeywordIndex.build([c.keyword_text(t) for c, t in zip(chunks, embedded.texts)]).save(version / "bm25")
     store.write_chunks(version, chunks)
     (version / "docs").mkdir()
     for f in ingested:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ingest.config import Settings
+from ingest.structure import label_prefix
 
 from .diff_match import Fuzzy, pair_regions, split_joins
 
@@ -178,6 +179,7 @@ def paragraphs_from_chunks(chunks: Sequence) -> list[Para]:
             pieces, labels = [c.text.strip()], [f"{labels[0]}\u2013{labels[-1]}"]
         labels = [""] * (len(pieces) - len(labels)) + labels
         for lab, text in zip(labels, pieces):
+            text = text.removeprefix(label_prefix(lab))  # the passage prints "62. "; the diff compares words
             out.append(Para(len(out), lab, text, str(c.chapter_number), c.chapter_title, section, pages,
                             c.chunk_id))
     return out

@@ -26,13 +26,14 @@ class Excerpt:
     question: str = ""
     highlights: tuple[str, ...] = ()  # sentences of the text to show in bold (the key points it held)
     note: str = ""  # the trainer's own words
+    footnotes: tuple[tuple[str, str], ...] = ()  # (marker, text) of the footnotes the passage cites
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, question: str = "", highlights: Iterable[str] = (),
                    note: str = "") -> "Excerpt":
         cit = Citation.of(chunk)
         return cls(chunk.chunk_id, chunk.text, cit.label, cit, question or "", tuple(h for h in highlights if h),
-                   note or "")
+                   note or "", tuple((f.marker, f.text) for f in chunk.footnotes))
 
     @classmethod
     def from_dict(cls, d: dict) -> "Excerpt":
@@ -42,12 +43,13 @@ class Excerpt:
         return cls(chunk_id=str(d.get("chunk_id") or ""), text=str(d.get("text", "")), label=label, citation=cit,
                    question=str(d.get("question") or ""),
                    highlights=tuple(str(h) for h in highlights if h) if isinstance(highlights, (list, tuple)) else (),
-                   note=str(d.get("note") or ""))
+                   note=str(d.get("note") or ""), footnotes=_footnotes(d.get("footnotes")))
 
     def to_dict(self) -> dict:
         """The stored form (the basket's JSON): the same keys wtkb has always kept."""
         return {"chunk_id": self.chunk_id, "text": self.text, "label": self.label, "citation": self.citation.to_dict(),
-                "question": self.question, "highlights": list(self.highlights), "note": self.note}
+                "question": self.question, "highlights": list(self.highlights), "note": self.note,
+                "footnotes": [list(f) for f in self.footnotes]}
 
     @property
     def heading(self) -> str:
@@ -55,3 +57,10 @@ class Excerpt:
         The full citation is given once under the passage and in the reference list."""
         section = self.citation.section.split(" > ")[-1].strip()
         return section or self.citation.chapter_title.strip() or self.citation.title or self.label
+
+
+def _footnotes(value) -> tuple[tuple[str, str], ...]:
+    """Footnotes from a stored excerpt: pairs of strings; anything else (an older basket, a damaged one) is dropped."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple((str(f[0]), str(f[1])) for f in value if isinstance(f, (list, tuple)) and len(f) == 2)

@@ -184,8 +184,9 @@ class KnowledgeBase:
         vecs = np.asarray(encoder.encode(texts), dtype=np.float32).reshape(len(chunks), encoder.dim)
         manifest = {"model": {"name": encoder.identity, "identity": encoder.identity, "dim": encoder.dim},
                     "sources": [], "chunk_count": len(chunks)}
+        keyword = KeywordIndex.build([c.keyword_text(t) for c, t in zip(chunks, texts)])
         return cls(settings, None, manifest, list(chunks), vectors.build(vecs, settings.exact_search_max),
-                   KeywordIndex.build(texts), encoder, load_glossary(settings.glossary_file), reranker)
+                   keyword, encoder, load_glossary(settings.glossary_file), reranker)
 
     # ------------------------------------------------------------ searching
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever a change to parsing changes chunks or citations, so that an
 # index built by older code is rebuilt by `wtkb build --if-stale` (and `make app`).
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 __all__ = ["PARSER_VERSION", "Chunk", "DocMeta", "Document", "Heading", "IngestError", "Line", "Paragraph",
            "IngestedFile", "Limits", "discover", "ingest_file", "load_sources", "trusted_hashes", "approx_tokens"]

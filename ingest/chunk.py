@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .records import Chunk, DocMeta, Paragraph, slugify
+from .structure import label_prefix
 
 TokenCounter = Callable[[str], int]
 SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z\"'(\u2022])|\n(?=\u2022)")
@@ -87,7 +88,8 @@ def split_long(text: str, budget: int, count: TokenCounter) -> list[str]:
                     cur, part = "", []
                 part.append(w)
             sentence = " ".join(part)
-        candidate = f"{cur} {sentence}".strip() if cur else sentence
+        # A bullet stays an item on its own line, whichever piece it falls in.
+        candidate = (cur + ("\n" if sentence.startswith("\u2022") else " ") + sentence) if cur else sentence
         if cur and count(candidate) > budget:
             pieces.append(cur)
             cur = sentence
@@ -109,6 +111,11 @@ def _group(paras: list[Paragraph]) -> Iterable[list[Paragraph]]:
         run.append(p)
     if run:
         yield run
+
+
+def labelled(p: Paragraph) -> str:
+    """A paragraph as a passage prints it: its label first ("62. Practitioners…"), where it has one."""
+    return label_prefix(p.label) + p.text
 
 
 def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
@@ -136,6 +143,7 @@ def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
             chunk_id=cid, meta=meta, chapter_number=first.chapter_number, chapter_title=first.chapter_title,
             section=first.section, paragraphs=labels, pages=(pages[0], pages[-1]) if pages else (),
             text=text, start=start, end=end, header=header, chapter_kind=first.chapter_kind,
+            footnotes=tuple(dict.fromkeys(f for p in run for f in p.footnotes)),
         ))
 
     for run in _group(paras):
@@ -149,22 +157,26 @@ def chunk_document(meta: DocMeta, paras: list[Paragraph], max_tokens: int = 240,
             nonlocal ordinal, group
             if group:
                 ordinal += 1
-                add(group, "\n\n".join(p.text for p in group), header, None, ordinal, group[0].start, group[-1].end)
+                add(group, "\n\n".join(labelled(p) for p in group), header, None, ordinal,
+                    group[0].start - len(label_prefix(group[0].label)), group[-1].end)
                 group = []
 
         for p in run:
             if count(p.text) > budget:
                 close_group()
                 cursor = 0
+                prefix = label_prefix(p.label)
                 for i, piece in enumerate(split_long(p.text, budget, count), start=1):
                     ordinal += 1
                     found = p.text.find(piece[:40], cursor)
                     cursor = found if found >= 0 else cursor
-                    start = p.start + cursor
-                    add([p], piece, header, i if p.label is not None else None, ordinal, start,
-                        min(p.end, start + len(piece)))
+                    start = p.start + cursor - (len(prefix) if i == 1 else 0)
+                    add([p], (prefix if i == 1 else "") + piece, header, i if p.label is not None else None,
+                        ordinal, start, min(p.end, p.start + cursor + len(piece)))
                     cursor += len(piece)
                 continue
+            # Sized without the labels, so that a passage's extent (and its id) does not
+            # depend on how labels are printed; a label adds two or three tokens.
             candidate = "\n\n".join(q.text for q in group + [p])
             if group and count(candidate) > budget:
                 close_group()

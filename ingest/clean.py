@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from . import footnotes
 from .outline import CONTENTS_TITLE, contents_entries, contents_pages, depths_from_body, place_headings
 from .records import Heading, Line
 
@@ -95,19 +96,12 @@ def body_size(lines: list[Line]) -> float:
 
 
 def split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
-    """Separate footnotes (small type in the lower part of a page) from body text."""
-    size = body_size(lines)
-    if not size:
-        return lines, []
-    body, notes = [], []
-    for ln in lines:
-        # A line that opens with a paragraph label ("290.") is body text even when a
-        # superscript marker inside it drags its measured size down.
-        if ln.size and ln.size < 0.85 * size and ln.top > 0.5 and not ln.style and not LABEL_START.match(ln.text):
-            notes.append(ln)
-        else:
-            body.append(ln)
-    return body, notes
+    """Separate footnotes (smaller type at the foot of a page, opening with
+    their number) from body text, and resolve the markers that cite them
+    (ingest/footnotes.py): body lines lose only markers whose footnote exists,
+    and know which footnotes they cite; the second list holds one line per
+    footnote, its text without its number."""
+    return footnotes.split(lines, body_size(lines))
 
 
 def looks_like_heading(ln: Line, size: float) -> bool:

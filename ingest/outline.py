@@ -227,7 +227,7 @@ def place_headings(lines: list[Line], headings: list[Heading], body: float, wind
             continue
         first = out[i]
         out[i] = Line(h.title, page=first.page, style=style, size=first.size, bold=first.bold, top=first.top,
-                      left=first.left, level=h.depth)
+                      left=first.left, level=h.depth, footnotes=tuple(f for ln in out[i:i + n] for f in ln.footnotes))
         del out[i + 1:i + n]
         cursor = i + 1
     return out

@@ -90,6 +90,14 @@ class Line:
     # Heading depth given by the document's own navigation (outline or contents
     # page): 0 = chapter, 1.. = section levels; -1 when not a navigation heading.
     level: int = -1
+    # The footnotes this line's markers cite, once the cleaner has matched them (PDF).
+    footnotes: tuple["Footnote", ...] = ()
+
+
+# A PDF loader wraps each raised, small run of 1-3 digits (a possible footnote
+# marker) in these two invisible characters; the cleaner then removes the run
+# if a footnote with that number exists, and keeps its digits as text if not.
+MARKER_OPEN, MARKER_CLOSE = "\u2063", "\u2064"
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,19 @@ class Chunk:
     @property
     def embed_text(self) -> str:
         return f"{self.header}\n{self.text}" if self.header else self.text
+
+    @property
+    def footnote_text(self) -> str:
+        """The footnotes the chunk's paragraphs cite, one per line ("125 This also applies…")."""
+        return "\n".join(f"{f.marker} {f.text}" for f in self.footnotes)
+
+    def keyword_text(self, text: str) -> str:
+        """What the keyword index reads for this chunk: ``text`` (what is embedded) and its
+        footnotes. Footnotes are mostly legal references and definitions, the exact terms
+        keyword search is for; they stay out of the embedding, so a paragraph's vector (and
+        the vectors cached by content hash) are its own words only."""
+        notes = self.footnote_text
+        return f"{text}\n{notes}" if notes else text
 
     @property
     def content_hash(self) -> str:

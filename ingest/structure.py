@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .records import DocMeta, Line, Paragraph
+from .records import DocMeta, Footnote, Line, Paragraph
 
 WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 DESIGNATOR = re.compile(
@@ -43,6 +43,14 @@ def join_lines(a: str, b: str) -> str:
             return a + b
         return a[:-1] + b
     return f"{a} {b}"
+
+
+def label_prefix(label: str | None) -> str:
+    """How a paragraph's label opens its text in a passage: "62. ", "4.12. "; "" when unnumbered.
+
+    One simple form at the start of a line, so a reader can match sentences to
+    "paras 61–63" and a sentence splitter can tell a label from a sentence."""
+    return f"{label}. " if label else ""
 
 
 def designator(text: str) -> tuple[str, str, str] | None:
@@ -177,6 +185,8 @@ class _OpenParagraph:
     label: str | None
     page: int | None
     page_end: int | None
+    footnotes: list[Footnote] = field(default_factory=list)  # cited by its lines' markers, in order
+    last_line: str = ""  # the last printed line read into it (PDF rows are kept as lines)
 
 
 @dataclass
@@ -191,6 +201,8 @@ class _Output:
     pieces: list[str] = field(default_factory=list)
     length: int = 0
     open: _OpenParagraph | None = None
+    # Footnotes cited from a heading: they go with the first paragraph under it.
+    pending_notes: list[Footnote] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,7 @@ class _Rules:
     mapped: bool  # the document has a map (outline or contents), so its levels are known
     scheme: str  # "simple" or "dotted" paragraph labels (``label_scheme``)
     chapters_by_wording: bool  # no map and not a note on one chapter: chapters come from their wording
+    line_width: float = 0.0  # characters in a full line of PDF body text (0: lines are not printed lines)
 
 
 def _emit(out: _Output, text: str) -> tuple[int, int]:
@@ -219,17 +232,22 @@ def _close_paragraph(out: _Output, st: _State) -> None:
     para = out.open
     if para and para.text.strip():
         text = para.text.strip()
-        start, end = _emit(out, text)
+        # The cleaned text prints the label as the chunk text does ("62. "); the
+        # paragraph's offsets cover its words only.
+        prefix = label_prefix(para.label)
+        start, end = _emit(out, prefix + text)
+        start += len(prefix)
         out.paragraphs.append(Paragraph(text=text, chapter_number=st.chapter_number, chapter_title=st.chapter_title,
                                         section=tuple(st.section), label=para.label, page=para.page,
-                                        page_end=para.page_end, start=start, end=end, chapter_kind=st.chapter_kind))
+                                        page_end=para.page_end, start=start, end=end, chapter_kind=st.chapter_kind,
+                                        footnotes=tuple(para.footnotes)))
     out.open = None
 
 
 def _open_paragraph(out: _Output, st: _State, text: str, label: str | None, page: int | None) -> None:
     """Close whatever paragraph is open and start a new one at this line."""
     _close_paragraph(out, st)
-    out.open = _OpenParagraph(text, label, page, page)
+    out.open = _OpenParagraph(text, label, page, page, last_line=text)
 
 
 def _line_role(ln: Line, rules: _Rules) -> tuple[str, bool, tuple[str, str, str] | None]:
@@ -272,13 +290,43 @@ def _add_bullet(out: _Output, st: _State, ln: Line) -> None:
     if out.open is None:
         _open_paragraph(out, st, "", None, ln.page)
     out.open.text += "\n\u2022 " + ln.text
+    out.open.last_line = ln.text
     out.open.page_end = ln.page or out.open.page_end
 
 
-def _extend_paragraph(para: _OpenParagraph, ln: Line) -> None:
+ROW_OPEN_END = re.compile(r"([,;(/&\u2013\u2014-]|\b(and|or|the|of|to|a|an|in|for|with|by|on|at|from|that))$", re.I)
+
+
+def is_row_break(prev: str, line: str, width: float) -> bool:
+    """Whether a printed line ends a row (of a table, a link list, a contents
+    table) rather than wrapping: it stops well short of a full line, does not
+    end mid-phrase, and the next line starts afresh. Such lines stay lines, so a
+    table is never a 120-word run-on."""
+    if not width or not re.match(r"[A-Z0-9\"'(\u2018\u201c\u2022]", line):
+        return False
+    prev = prev.rstrip()
+    if prev.endswith(":"):  # a lead-in, then the first row
+        return len(line) < 0.6 * width
+    return len(prev) < 0.6 * width and not ROW_OPEN_END.search(prev)
+
+
+def _line_width(lines: list[Line]) -> float:
+    """The length of a full line of PDF body text: the 80th percentile of body line lengths."""
+    lengths = sorted(len(ln.text) for ln in lines if ln.size and ln.style in ("", "para"))
+    return float(lengths[int(0.8 * (len(lengths) - 1))]) if len(lengths) >= 20 else 0.0
+
+
+def _extend_paragraph(para: _OpenParagraph, ln: Line, width: float = 0.0) -> None:
     """Join a wrapped line to the open paragraph, or to its last bullet when
-    the paragraph ends in one."""
+    the paragraph ends in one; a line after a row (``is_row_break``) starts a
+    line of its own."""
     para.page_end = ln.page or para.page_end
+    last = para.text.rsplit("\n", 1)[-1]
+    if is_row_break(para.last_line, ln.text, width) and last.strip():
+        para.text += "\n" + ln.text
+        para.last_line = ln.text
+        return
+    para.last_line = ln.text
     if "\n" in para.text and para.text.rsplit("\n", 1)[1].startswith("\u2022"):
         head, last = para.text.rsplit("\n", 1)
         para.text = head + "\n" + join_lines(last, ln.text)
@@ -297,12 +345,28 @@ def _read_body_line(out: _Output, st: _State, ln: Line, style: str, rules: _Rule
     elif style == "para" or out.open is None:
         _open_paragraph(out, st, ln.text, None, ln.page)
     else:
-        _extend_paragraph(out.open, ln)
+        _extend_paragraph(out.open, ln, rules.line_width)
+
+
+def _cite(out: _Output, ln: Line, heading: bool) -> None:
+    """Attach the footnotes a line cites to the paragraph it belongs to; a
+    heading's go to the first paragraph after it."""
+    notes = out.pending_notes if heading or out.open is None else out.open.footnotes
+    notes.extend(f for f in ln.footnotes if f not in notes)
+    if out.open is not None and out.pending_notes and not heading:
+        out.open.footnotes[:0] = [f for f in out.pending_notes if f not in out.open.footnotes]
+        out.pending_notes = []
 
 
 def _read_line(out: _Output, st: _State, ln: Line, rules: _Rules) -> None:
     """Route one cleaned line: a chapter, a heading, a title (dropped), a bullet or body text."""
     style, heading_like, chapter = _line_role(ln, rules)
+    _route(out, st, ln, rules, style, heading_like, chapter)
+    _cite(out, ln, bool(chapter) or style == "chapter" or heading_like or style == "title")
+
+
+def _route(out: _Output, st: _State, ln: Line, rules: _Rules, style: str, heading_like: bool,
+           chapter: tuple[str, str, str] | None) -> None:
     if chapter or style == "chapter":
         _close_paragraph(out, st)
         st.enter_chapter(*(chapter or _chapter_from_line(ln, rules.mapped)))
@@ -325,7 +389,7 @@ def find_paragraphs(lines: list[Line], meta: DocMeta) -> tuple[list[Paragraph], 
         st.chapter_number = meta.covers_chapter
         st.chapter_title = meta.covers_chapter_title or meta.title
     mapped = any(ln.level >= 0 for ln in lines)
-    rules = _Rules(mapped=mapped, scheme=label_scheme(lines),
+    rules = _Rules(mapped=mapped, scheme=label_scheme(lines), line_width=_line_width(lines),
                    chapters_by_wording=not mapped and not meta.covers_chapter)
     out = _Output()
     for ln in lines:

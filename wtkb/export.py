@@ -135,6 +135,19 @@ def _quote(text: str, highlights: Sequence[str] = ()) -> str:
     return "\n".join(("> " + ln) if ln else ">" for ln in lines or [""])
 
 
+def footnote_lines(footnotes: Iterable[tuple[str, str]]) -> list[str]:
+    """The footnotes a passage cites as the page prints them: "125 This also applies…"."""
+    return [f"{marker} {text}".strip() for marker, text in footnotes if (text or "").strip()]
+
+
+def _md_footnotes(footnotes: Sequence[tuple[str, str]]) -> list[str]:
+    """Footnotes under the quoted passage, as a small "Footnotes" block (escaped like every other line)."""
+    lines = footnote_lines(footnotes)
+    if not lines:
+        return []
+    return ["Footnotes:", ""] + ["- " + md_escape(sanitize.for_markdown(ln, single_line=True)) for ln in lines] + [""]
+
+
 def _md_reference(ref: str) -> str:
     """A reference-list entry, escaped, with its trailing link as a Markdown autolink (escaping a URL's
     underscores would break it)."""
@@ -163,6 +176,7 @@ def to_markdown(excerpts: Sequence[dict | index.Excerpt], title: str | None = No
         if ex.question:
             out += [f"Found for the question: \u201c{md_escape(ex.question)}\u201d", ""]
         out += [_quote(ex.text, ex.highlights), ""]
+        out += _md_footnotes(ex.footnotes)
         url = safe_url(ex.citation.url)
         out += [f"Citation: {md_escape(ex.label)} [{n}]" + (f" <{url}>" if url else ""), ""]
         note = ex.note.strip()
@@ -267,6 +281,7 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, 
             for text, marked in _split_highlights(block.strip(), highlights):
                 r = para.add_run(text)
                 r.bold = marked
+        _docx_footnotes(doc, ex.footnotes)
         c = doc.add_paragraph()
         c.add_run("Citation: ").bold = True
         c.add_run(word(f"{ex.label} [{n}]", single_line=True))
@@ -290,6 +305,18 @@ def to_docx(excerpts: Sequence[dict | index.Excerpt], title: str | None = None, 
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _docx_footnotes(doc, footnotes: Sequence[tuple[str, str]]) -> None:
+    """Footnotes under the passage in small type, each sanitised like every string in the document."""
+    from docx.shared import Pt
+
+    lines = footnote_lines(footnotes)
+    if lines:
+        doc.add_paragraph().add_run("Footnotes").bold = True
+    for line in lines:
+        run = doc.add_paragraph().add_run(sanitize.for_word(line, single_line=True))
+        run.font.size = Pt(9)
 
 
 def _split_highlights(text: str, highlights: Sequence[str]) -> list[tuple[str, bool]]:

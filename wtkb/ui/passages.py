@@ -60,6 +60,13 @@ def card_title(chunk) -> str:
     return str(section) or index.topic_label(chunk)
 
 
+def footnotes(chunk) -> None:
+    """The footnotes the passage cites, under its text in small type, as the page prints them."""
+    lines = export.footnote_lines((f.marker, f.text) for f in getattr(chunk, "footnotes", ()) or ())
+    if lines:
+        st.caption("Footnotes:  \n" + "  \n".join(escape_md(ln) for ln in lines))
+
+
 def details(kb, chunk, similarity: float | None) -> None:
     bits = [f"Kind: {chunk.meta.kind}"]
     if chunk.meta.edition:
@@ -102,9 +109,11 @@ def card(kb, chunk, key: str, number: int | None = None, matched: list[str] | No
             with st.expander("Read the passage" + (" (your answer is highlighted)" if matched else ""),
                              icon=":material/article:"):
                 st.markdown(highlighted_md(chunk.text, matched))
+                footnotes(chunk)
                 details(kb, chunk, similarity)
         else:
             st.markdown(highlighted_md(chunk.text, matched))
+            footnotes(chunk)
         actions(chunk, key, cit, cit.label, question, matched)
         if not folded:
             with st.expander("Details", icon=":material/info:"):
