@@ -271,6 +271,7 @@ def _document_entries(ingested: list[IngestedFile]) -> list[dict]:
         "covers_doc": f.document.meta.covers_doc, "covers_chapter": f.document.meta.covers_chapter,
         "path": display_path(f.document.path), "sha256": f.document.sha256, "format": f.document.fmt,
         "pages": f.document.pages, "chunks": len(f.chunks), "footnotes_removed": len(f.footnotes),
+        "coverage": f.coverage,
     } for f in ingested]
 
 

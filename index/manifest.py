@@ -17,6 +17,17 @@ from ingest.records import is_note_kind
 from .cite import BADGES, provenance
 
 
+def _ranges(pages: list[int], most: int = 6) -> str:
+    """"3-8, 12" for [3, 4, 5, 6, 7, 8, 12]; at most ``most`` runs."""
+    runs: list[list[int]] = []
+    for p in pages:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:most]) + (", …" if len(runs) > most else "")
+
+
 @dataclass(frozen=True)
 class SourceEntry:
     """One indexed document, as the build recorded it."""
@@ -36,6 +47,9 @@ class SourceEntry:
     pages: int = 0
     chunks: int = 0
     footnotes_removed: int = 0
+    # Where the text layer's words went (ingest.coverage): words, kept, accounted, removed per rule,
+    # lost, lost_pages. Empty for an index built before the check existed.
+    coverage: dict = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict) -> "SourceEntry":
@@ -45,6 +59,19 @@ class SourceEntry:
     @property
     def name(self) -> str:
         return self.title or self.doc_id
+
+    @property
+    def coverage_line(self) -> str:
+        """"99.96% of 64,210 words accounted for: 96.1% indexed; removed: contents list 327, cover 12;
+        lost 25 (pages 29, 43-44)", or "" for an index built before coverage was recorded."""
+        c = self.coverage
+        if not c or not c.get("words"):
+            return ""
+        removed = ", ".join(f"{rule} {n:,}" for rule, n in (c.get("removed") or {}).items())
+        pages = sorted(int(p) for p in (c.get("lost_pages") or {}))
+        lost = f"; lost {c.get('lost', 0):,}" + (f" (pages {_ranges(pages)})" if pages else "") if c.get("lost") else ""
+        return (f"{float(c.get('accounted', 0)):.2%} of {int(c['words']):,} words accounted for: "
+                f"{float(c.get('share_kept', 0)):.1%} indexed" + (f"; removed: {removed}" if removed else "") + lost)
 
     @property
     def is_note(self) -> bool:

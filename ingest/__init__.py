@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .chunk import TokenCounter, approx_tokens, chunk_document
 from .clean import clean
+from .coverage import kept_texts, measure
 from .limits import Limits
 from .load import SUFFIXES, load
 from .provenance import load_sources, trusted_hashes, unverified_warning
@@ -39,6 +40,7 @@ class IngestedFile:
     text: str  # the cleaned document text that chunk offsets point into
     footnotes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # indexed, but the user should know (one line each)
+    coverage: dict = field(default_factory=dict)  # ingest.coverage.Coverage.to_dict(): where every word went
 
 
 def _regular(path: Path, warnings: list[str]) -> bool:
@@ -150,12 +152,18 @@ def ingest_file(path: Path, sources: dict[str, dict] | None = None, max_tokens: 
 
     ``trusted`` (ingest.provenance.trusted_hashes) is what lets a file be official."""
     doc = load(path, sources, trusted, limits)
-    lines, notes = clean(doc.lines, doc.fmt, doc.outline, doc.pages)
+    source = [(ln.page, ln.text) for ln in doc.lines]  # the text layer as read, before cleaning edits it
+    removed: dict[str, list[Line]] = {}
+    lines, notes = clean(doc.lines, doc.fmt, doc.outline, doc.pages, removed)
     paragraphs, text = find_paragraphs(lines, doc.meta)
     if not paragraphs:
         raise IngestError(f"{path}: no paragraphs of text were found; check that it is the full document")
     chunks = chunk_document(doc.meta, paragraphs, max_tokens=max_tokens, count=count)
+    footnotes = [n.text for n in notes]
+    coverage = measure(source, removed, kept_texts(lines, chunks, footnotes))
     warnings = []
     if sources and doc.meta.doc_id in sources and not doc.meta.official and not doc.meta.is_note:
         warnings.append(unverified_warning(path, doc.meta.doc_id))
-    return IngestedFile(doc, paragraphs, chunks, text, [n.text for n in notes], warnings)
+    if coverage.warning(_shown(path)):
+        warnings.append(coverage.warning(_shown(path)))
+    return IngestedFile(doc, paragraphs, chunks, text, footnotes, warnings, coverage.to_dict())

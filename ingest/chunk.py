@@ -69,6 +69,33 @@ def context_header(meta: DocMeta, chapter_number: str, chapter_title: str, secti
     return " · ".join(parts)
 
 
+def cut_words(sentence: str, budget: int, count: TokenCounter) -> list[str]:
+    """Cut one sentence longer than ``budget`` into pieces at word boundaries.
+
+    Each piece is the longest run of words that fits, found by binary search,
+    so the counter is called O(log budget) times per piece on texts no longer
+    than a piece: linear in the sentence. (Growing a piece a word at a time
+    and recounting it is quadratic in the budget for every piece: a 400,000-
+    character line with no sentence end kept a build busy for over ten
+    minutes with the model's tokenizer.) A word never counts less than one
+    token, so no piece holds more than ``budget`` words.
+    """
+    words = sentence.split()
+    pieces: list[str] = []
+    i = 0
+    while i < len(words):
+        lo, hi = 1, min(max(1, budget), len(words) - i)  # lo always fits (a lone word is kept even if too long)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(" ".join(words[i:i + mid])) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(" ".join(words[i:i + lo]))
+        i += lo
+    return pieces
+
+
 def split_long(text: str, budget: int, count: TokenCounter) -> list[str]:
     """Split text at sentence ends into pieces within budget; a single sentence
     longer than the budget is cut at word boundaries as a last resort."""
@@ -79,15 +106,11 @@ def split_long(text: str, budget: int, count: TokenCounter) -> list[str]:
         if not sentence:
             continue
         if count(sentence) > budget:
-            words = sentence.split()
-            part: list[str] = []
-            for w in words:
-                if part and count(" ".join(part + [w])) > budget:
-                    sentence_piece = " ".join(part)
-                    pieces.append(f"{cur} {sentence_piece}".strip() if cur else sentence_piece)
-                    cur, part = "", []
-                part.append(w)
-            sentence = " ".join(part)
+            if cur:
+                pieces.append(cur)
+            *whole, sentence = cut_words(sentence, budget, count)
+            pieces.extend(whole)
+            cur = ""
         # A bullet stays an item on its own line, whichever piece it falls in.
         candidate = (cur + ("\n" if sentence.startswith("\u2022") else " ") + sentence) if cur else sentence
         if cur and count(candidate) > budget:

@@ -14,7 +14,8 @@ import unicodedata
 from collections import Counter
 
 from . import footnotes
-from .outline import CONTENTS_TITLE, contents_entries, contents_pages, depths_from_body, place_headings
+from .outline import (contents_entries, contents_pages, depths_from_body, front_contents_bookmarks, front_limit,
+                      place_headings)
 from .records import Heading, Line
 
 PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*$", re.I)
@@ -44,10 +45,24 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def drop_front_matter(lines: list[Line], contents: set[int], first_page: int = 1) -> list[Line]:
-    """Drop the contents pages and every page before them (the cover), and any
-    page before ``first_page`` (where the document's own map starts)."""
-    last = max(contents | {first_page - 1}) if contents else first_page - 1
+def front_matter_end(contents: set[int], first_page: int, page_count: int) -> int:
+    """The last page of the front matter: the contents list and the cover
+    before it; without a contents list, the pages before ``first_page`` (where
+    the document's own map starts) while that is still the front.
+
+    Only the front can be furniture: a page after the contents list that no
+    bookmark names (a foreword, or pages 3-8 when bookmarks sit only at
+    "Contents" and "Annex A" on page 9) is content.
+    """
+    if contents:
+        return max(contents)
+    return first_page - 1 if first_page - 1 <= front_limit(page_count) else 0
+
+
+def drop_front_matter(lines: list[Line], contents: set[int], first_page: int = 1,
+                      page_count: int = 0) -> list[Line]:
+    """Drop the front matter (``front_matter_end``): cover and contents list."""
+    last = front_matter_end(contents, first_page, page_count or max((ln.page or 0 for ln in lines), default=0))
     return [ln for ln in lines if ln.page is None or ln.page > last]
 
 
@@ -200,16 +215,40 @@ def unmark_sentences(lines: list[Line], min_level: int = -1) -> list[Line]:
     return lines
 
 
-def navigate(lines: list[Line], outline: list[Heading], page_count: int) -> tuple[list[Line], bool]:
+def _note_removed(removed: dict[str, list[Line]] | None, before: list[Line], after: list[Line], rule) -> None:
+    """Record the lines a stage took out under the furniture rule ``rule(line)`` names (for coverage)."""
+    if removed is None:
+        return
+    still = {id(ln) for ln in after}
+    for ln in before:
+        if id(ln) not in still:
+            removed.setdefault(rule(ln), []).append(ln)
+
+
+def _front_rule(ln: Line, contents: set[int], page_count: int) -> str:
+    """The furniture rule that explains dropping a front line: "contents list" on a contents page,
+    "cover" before it; a page past the front is no furniture, and is named as such."""
+    if ln.page in contents:
+        return "contents list"
+    if ln.page is not None and ln.page <= front_limit(page_count) and ln.page < min(contents, default=ln.page + 1):
+        return "cover"
+    return "front matter past the cover and contents"
+
+
+def navigate(lines: list[Line], outline: list[Heading], page_count: int,
+             removed: dict[str, list[Line]] | None = None) -> tuple[list[Line], bool]:
     """Drop the cover and contents pages and mark headings from the document's
     own map: the PDF outline, else the contents page. Returns the lines and
-    whether a map was used (when not, typography decides later)."""
+    whether a map was used (when not, typography decides later). The lines
+    dropped are recorded in ``removed`` under "cover" and "contents list"."""
     contents = contents_pages(lines, outline, page_count)
-    headings = [h for h in outline if not CONTENTS_TITLE.match(h.title.strip())]
+    front = set(front_contents_bookmarks(outline, page_count))
+    headings = [h for h in outline if h not in front]
     if not headings and contents:
         headings = contents_entries(lines, contents)
     first = min((h.page for h in headings if h.source == "outline"), default=1)
-    lines = drop_front_matter(lines, contents, first)
+    before, lines = lines, drop_front_matter(lines, contents, first, page_count)
+    _note_removed(removed, before, lines, lambda ln: _front_rule(ln, contents, page_count))
     if headings and headings[0].source == "contents":
         headings = depths_from_body(lines, headings, body_size(lines))
     if len(headings) < 2:
@@ -221,16 +260,23 @@ def navigate(lines: list[Line], outline: list[Heading], page_count: int) -> tupl
 
 
 def clean(lines: list[Line], fmt: str, outline: list[Heading] | None = None,
-          page_count: int = 0) -> tuple[list[Line], list[Line]]:
-    """Cleaned body lines and the footnotes taken out of them."""
+          page_count: int = 0, removed: dict[str, list[Line]] | None = None) -> tuple[list[Line], list[Line]]:
+    """Cleaned body lines and the footnotes taken out of them.
+
+    ``removed``, when given, receives the lines each furniture rule dropped,
+    by rule name, so the build can account for every word (ingest.coverage).
+    """
     for ln in lines:
         ln.text = normalise(ln.text)
     lines = [ln for ln in lines if ln.text]
     notes: list[Line] = []
     if fmt == "pdf":
-        lines = drop_running_lines(lines)
+        before, lines = lines, drop_running_lines(lines)
+        _note_removed(removed, before, lines,
+                      lambda ln: "page number" if PAGE_NUMBER.match(ln.text) else "running header or footer")
         lines, notes = split_footnotes(lines)
-        lines, mapped = navigate(lines, outline or [], page_count or max((ln.page or 0 for ln in lines), default=0))
+        lines, mapped = navigate(lines, outline or [], page_count or max((ln.page or 0 for ln in lines), default=0),
+                                 removed)
         lines = demote_minor_headings(lines) if mapped else label_headings(lines)
     for ln in lines:
         if not ln.style and BULLET.match(ln.text):

@@ -27,8 +27,25 @@ log = logging.getLogger(__name__)
 
 # A contents entry: text, then an optional leader (dots, ellipsis, tab), then a page number.
 ENTRY = re.compile(r"^(?P<title>.*?[A-Za-z)\]'\"?].*?)\s*(?:\.{2,}|…+|\t)?\s*(?P<page>\d{1,4})$")
+MAX_ENTRY_CHARS = 300  # a contents entry is one short line; longer lines are body text (and never regex-scanned)
 CONTENTS_TITLE = re.compile(r"^(table of )?contents$", re.I)
 MAX_WRAP = 3  # a title printed over more lines than this is not a heading
+
+# When bookmarks are navigation. A tagged PDF may carry a dump of its structure
+# tree as bookmarks (one root "Structure Bookmarks", thousands of entries such
+# as "Figure", "•", " " or "Contents 2" with the contents page's number stuck
+# on); trusting those makes every bullet a section. These parsing rules decide
+# when the outline is ignored in favour of the contents page and typography.
+NAV_MAX_PER_PAGE = 5.0  # a table of contents has a few headings a page, not dozens
+NAV_MIN_ENTRIES = 30  # below this many bookmarks the per-page rule does not apply (a 2-page note with 8 headings)
+NAV_MAX_JUNK = 0.2  # share of titles that are not headings ("Figure", blanks, bullets, body text)
+NAV_MAX_REPEATED = 0.3  # share of titles that repeat an earlier title ("•" a thousand times)
+NAV_MIN_RISING = 0.8  # share of consecutive bookmarks whose page does not go back
+NAV_MAX_TITLE_WORDS = 25  # a title longer than this is body text
+# Tag names a structure tree uses for its elements; a heading is never just one of these.
+TAG_TITLE = re.compile(r"^(figure|table|image|picture|graphic|artifact|link|span|document|sect|div|p|l|li|lbl|"
+                       r"lbody|toc|toci|caption|form|note|reference|structure bookmarks)$", re.I)
+TRAILING_NUMBER = re.compile(r"[A-Za-z)]\s+(\d{1,4})$")
 
 
 def key(text: str) -> str:
@@ -42,8 +59,48 @@ def words(text: str) -> set[str]:
 
 # ---------------------------------------------------------------- PDF bookmarks
 
+def _junk_title(h: Heading, page_count: int) -> bool:
+    """A bookmark title that is not a heading: no word in it, a structure tag,
+    body text, or a contents line with its page number stuck on ("Summary 4"
+    pointing at the contents page: the number is at or after its own page)."""
+    t = h.title.strip()
+    if not re.search(r"[A-Za-z]{2}", t) or TAG_TITLE.match(t) or len(t.split()) > NAV_MAX_TITLE_WORDS:
+        return True
+    if t.endswith(".") and not t.endswith("etc."):
+        return True
+    m = TRAILING_NUMBER.search(t)
+    return bool(m) and h.page <= int(m.group(1)) <= page_count
+
+
+def navigation_problem(headings: list[Heading], page_count: int) -> str:
+    """Why bookmarks (in reading order) are not a table of contents, or "" when they are.
+
+    Bookmarks are the publisher's map only when they look like one: headings
+    for titles, pages that mostly rise, and a plausible number of entries for
+    the page count. Anything else (typically a tagged PDF's structure tree)
+    would put bullets and figure captions in every citation, so the caller
+    falls back to the printed contents page, then typography.
+    """
+    if not headings:
+        return ""
+    n = len(headings)
+    if n >= NAV_MIN_ENTRIES and n > NAV_MAX_PER_PAGE * max(1, page_count):
+        return f"{n} bookmarks for {page_count} pages"
+    junk = sum(_junk_title(h, page_count) for h in headings) / n
+    if junk > NAV_MAX_JUNK:
+        return f"{junk:.0%} of bookmark titles are not headings"
+    repeated = (n - len({h.title for h in headings})) / n
+    if repeated > NAV_MAX_REPEATED:
+        return f"{repeated:.0%} of bookmark titles repeat"
+    rising = sum(b.page >= a.page for a, b in zip(headings, headings[1:])) / max(1, n - 1)
+    if n > 2 and rising < NAV_MIN_RISING:
+        return f"bookmark pages go back {1 - rising:.0%} of the time"
+    return ""
+
+
 def read_outline(reader) -> list[Heading]:
-    """Every bookmark with its depth and 1-based page, in reading order.
+    """Every bookmark with its depth and 1-based page, in page order, when the
+    bookmarks are navigation (``navigation_problem``); else an empty list.
 
     Bookmarks without a resolvable page (external links, broken destinations)
     are skipped; a broken outline yields an empty list rather than an error,
@@ -69,6 +126,10 @@ def read_outline(reader) -> list[Heading]:
     except Exception as e:  # noqa: BLE001
         log.warning("the PDF outline could not be read (%s); using the contents page instead", type(e).__name__)
         return []
+    problem = navigation_problem(out, len(reader.pages))
+    if problem:
+        log.info("the PDF bookmarks are not a table of contents (%s); using the contents page instead", problem)
+        return []
     # Bookmarks are usually in reading order; a stable sort by page keeps the
     # order of several headings on one page.
     return sorted(out, key=lambda h: h.page)
@@ -76,39 +137,78 @@ def read_outline(reader) -> list[Heading]:
 
 # ---------------------------------------------------------------- printed contents
 
+def entry(text: str) -> re.Match | None:
+    """``ENTRY``'s match for a contents line, or None.
+
+    Only short lines that end in a digit are tried: the pattern's two lazy
+    runs backtrack quadratically, and a 400,000-character line with no page
+    number at its end once held a build for minutes in this one match.
+    """
+    if len(text) > MAX_ENTRY_CHARS or not text.rstrip()[-1:].isdigit():
+        return None
+    return ENTRY.match(text)
+
+
 def _entry_lines(lines: list[Line]) -> list[Line]:
-    return [ln for ln in lines if ENTRY.match(ln.text) and not re.fullmatch(r"[\d\s]+", ln.text)]
+    return [ln for ln in lines if entry(ln.text) and not re.fullmatch(r"[\d\s]+", ln.text)]
+
+
+def front_limit(page_count: int) -> int:
+    """The last page a document's own contents list can be on.
+
+    A contents list sits at the front; "CONTENTS" further in (an appendix
+    reprinting a statutory instrument, an annex with its own list) is content,
+    and taking it for the front contents would drop every page before it.
+    """
+    return max(4, min(15, page_count // 3 or 4))
+
+
+def _is_contents_page(texts: list[Line], page_count: int) -> bool:
+    """Most lines are entries ending in a page number that rises and stays in range, or it is titled "Contents"."""
+    entries = _entry_lines(texts)
+    titled = any(CONTENTS_TITLE.match(ln.text.strip()) for ln in texts[:3])
+    numbers = [int(entry(ln.text).group("page")) for ln in entries]
+    rising = sum(1 for a, b in zip(numbers, numbers[1:]) if b >= a) >= 0.8 * max(1, len(numbers) - 1)
+    plausible = all(n <= page_count + 5 for n in numbers)
+    return (titled and len(entries) >= 2) or (len(entries) >= 4 and len(entries) >= 0.5 * len(texts)
+                                              and rising and plausible)
+
+
+def front_contents_bookmarks(outline: list[Heading], page_count: int) -> list[Heading]:
+    """The outline's "Contents" bookmarks that can point at the front contents list."""
+    return [h for h in outline if CONTENTS_TITLE.match(h.title.strip()) and h.page <= front_limit(page_count)]
 
 
 def contents_pages(lines: list[Line], outline: list[Heading], page_count: int) -> set[int]:
     """Pages that hold the document's contents list.
 
-    From the outline when it has a "Contents" bookmark (running until the next
-    bookmark's page); otherwise the early pages where most lines end in a page
-    number — with or without dot leaders — or that are titled "Contents".
-    Only the front of the document is searched, so a table inside an annex
-    that lists page numbers is not mistaken for the contents.
+    Only the front of the document is searched (``front_limit``), so a table
+    inside an annex that lists page numbers, or an appendix's own "Contents"
+    bookmark, is not mistaken for the contents. A front "Contents" bookmark
+    names the first page; the pages after it count only while they still read
+    as a contents list (a "Contents" bookmark followed by the next bookmark
+    seven pages on does not make the six pages between a contents list).
+    Without one, the early pages where most lines end in a page number — with
+    or without dot leaders — or that are titled "Contents".
     """
-    named = [h for h in outline if CONTENTS_TITLE.match(h.title.strip())]
-    if named:
-        first = min(h.page for h in named)
-        later = [h.page for h in outline if h.page > first and not CONTENTS_TITLE.match(h.title.strip())]
-        return set(range(first, (min(later) if later else first + 1)))
-    limit = max(4, min(15, page_count // 3 or 4))
+    limit = front_limit(page_count)
     by_page: dict[int, list[Line]] = {}
     for ln in lines:
-        if ln.page is not None and ln.page <= limit:
+        if ln.page is not None and ln.page <= limit + 3:
             by_page.setdefault(ln.page, []).append(ln)
+    named = front_contents_bookmarks(outline, page_count)
+    texts = {p: [ln for ln in by_page[p] if not re.fullmatch(r"[\d\s]+", ln.text)] for p in by_page}
+    if named:
+        first = min(h.page for h in named)
+        found = {first}
+        page = first + 1
+        while page in texts and _is_contents_page(texts[page], page_count):
+            found.add(page)
+            page += 1
+        return found
     found: set[int] = set()
-    for page in sorted(by_page):
-        texts = [ln for ln in by_page[page] if not re.fullmatch(r"[\d\s]+", ln.text)]
-        entries = _entry_lines(texts)
-        titled = any(CONTENTS_TITLE.match(ln.text.strip()) for ln in texts[:3])
-        numbers = [int(ENTRY.match(ln.text).group("page")) for ln in entries]
-        rising = sum(1 for a, b in zip(numbers, numbers[1:]) if b >= a) >= 0.8 * max(1, len(numbers) - 1)
-        plausible = all(n <= page_count + 5 for n in numbers)
-        if (titled and len(entries) >= 2) or (len(entries) >= 4 and len(entries) >= 0.5 * len(texts)
-                                               and rising and plausible):
+    for page in sorted(p for p in texts if p <= limit):
+        if _is_contents_page(texts[page], page_count):
             found.add(page)
         elif found:
             break  # contents pages run together; the first page after them ends the search
@@ -129,7 +229,7 @@ def contents_entries(lines: list[Line], pages: set[int]) -> list[Heading]:
         text = ln.text.strip()
         if CONTENTS_TITLE.match(text) or re.fullmatch(r"[\d\s]+", text):
             continue
-        m = ENTRY.match(text)
+        m = entry(text)
         if not m:
             buf.append(text)
             if len(buf) > MAX_WRAP:

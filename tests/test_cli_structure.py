@@ -63,3 +63,21 @@ def test_unknown_document_is_one_line(built):
     p = run(["chunks", "--doc", "no-such-doc"], env, check=False)
     assert p.returncode == 1 and "no document 'no-such-doc'" in p.stderr and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_build_records_text_coverage_and_info_and_outline_show_it(tmp_path):
+    from evals.fixture_outlines import contents_and_annex
+
+    corpus = tmp_path / "corpus"
+    contents_and_annex(corpus / "sparse-outline.pdf")
+    env = dict(os.environ, WTKB_INDEX_DIR=str(tmp_path / "index"), COLUMNS="250")
+    run(["build", "--corpus", str(corpus)], env)
+    version = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+    (doc,) = json.loads((version / "manifest.json").read_text())["sources"]
+    cov = doc["coverage"]
+    assert cov["lost"] == 0 and cov["accounted"] == 1.0 and cov["words"] > 500
+    assert set(cov["removed"]) == {"cover", "contents list"}  # pages 3-8 are text, not front matter
+    assert cov["kept"] + sum(cov["removed"].values()) == cov["words"]
+    for command in (["info"], ["outline", "--doc", "sparse-outline"]):
+        shown = run(command, env).stdout
+        assert f"100.00% of {cov['words']:,} words accounted for" in shown, shown

@@ -240,6 +240,9 @@ def info(index_dir: IndexOpt = None):
         table.add_row(safe(f"{d.title} ({d.doc_id})"), safe(d.kind), "yes" if d.official else "no", safe(d.edition),
                       str(d.chunks), safe(d.path))
     out.print(table)
+    for d in about.sources:
+        if d.coverage_line:
+            out.print(f"[dim]{safe(d.doc_id)}: {safe(d.coverage_line)}[/]")
     out.print(f"{about.chunk_count} chunks · model {safe(about.model_identity)} ({about.dim} dims) · "
               f"{safe(about.vector_index)} vector search · built {safe(about.built_at)}")
     if not about.has_official:

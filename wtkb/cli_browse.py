@@ -61,6 +61,7 @@ def outline(
     settings = settings_or_fail(index_dir=index_dir)
     with friendly_errors():
         tree = lib.outline(lib.read_chunks(settings, doc_id=doc))
+        coverage = {s.doc_id: s.coverage_line for s in lib.info(settings).sources}
     if as_json:
         for ch in tree:
             sys.stdout.write(safe_json(_outline_record(ch)) + "\n")
@@ -71,6 +72,8 @@ def outline(
         if ch.doc_id != current:
             current = ch.doc_id
             out.print(f"[bold]{safe(ch.doc_id)}[/]")
+            if coverage.get(ch.doc_id):
+                out.print(f"  [dim]text: {safe(coverage[ch.doc_id])}[/]")
         out.print(f"  [cyan]{safe(ch.label)}[/] [dim]{safe(page_range(ch.pages))}[/]")
         for s in ch.sections:
             where = " · ".join(x for x in (para_range(s.para_first, s.para_last), page_range(s.pages)) if x)
