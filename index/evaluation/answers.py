@@ -37,7 +37,7 @@ from .systems import clear_query_cache
 
 MAX_WRONG_REFUSALS = 0.02
 MAX_OOS_ANSWERED = 0.10  # out-of-scope questions answered outright (the rest uncertain or refused)
-MIN_EXTRA_PRECISION = 0.6  # share of second and third blocks that must be on topic
+MIN_EXTRA_PRECISION = 0.5  # share of second and third blocks that must be on topic (by the gold grades)
 
 
 @dataclasses.dataclass

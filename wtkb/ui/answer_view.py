@@ -90,8 +90,7 @@ def show_blocks(res: index.Answer) -> None:
     """Each answer block: the paragraph as printed, its answering sentence highlighted, its own
     citation, and a link to the passage it comes from. Lines (list items) stay lines."""
     number = {h.chunk.chunk_id: h.rank for h in res.hits}
-    if not res.key_points:
-        st.markdown("No single paragraph stood out; read the passages below.")
+    # With no block, the answer's message (index.answer.NO_SENTENCE, shown below) says so once.
     for i, kp in enumerate(res.key_points, start=1):
         n = number.get(kp.chunk_id)
         with st.container(key=f"answer-block-{i}", border=True):
