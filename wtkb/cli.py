@@ -285,8 +285,9 @@ def evaluate(
                     "Default: evals/gold/*.jsonl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default evals/reports).")] = None,
     system: Annotated[Optional[list[str]], typer.Option("--system", help="Only this system; repeatable.")] = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Folder holding the document a "
-                      "paragraph-labelled gold set is about (e.g. the KCSIE 2025 PDF).")] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Folder (or one file) holding the documents "
+                      "paragraph-labelled gold sets are about (the KCSIE 2025 and Working Together 2023 PDFs); "
+                      "each set uses the file named with its 'document' words.")] = None,
 ):
     """Score retrieval against gold questions: baselines side by side, report in evals/reports/."""
     from index import evaluate as run_eval

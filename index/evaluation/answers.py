@@ -31,7 +31,7 @@ import dataclasses
 import re
 import time
 
-from .gold import Question
+from .gold import Question, chunk_labels
 from .scoring import hit_at, paired_p, percentile, score_runs
 from .systems import clear_query_cache
 
@@ -45,7 +45,7 @@ class Record:
     """Everything the decision rules need for one question."""
     qid: str
     ranked: list[str]  # chunk ids in the answer's order
-    paragraphs: list[list[str]]  # the paragraph labels each ranked passage cites
+    paragraphs: list[list[str]]  # the labels each ranked passage answers to (gold.chunk_labels)
     relevance: float | None
     sentences: list[tuple[float, str, str, list[str]]]  # (score, text, chunk id, paragraphs), best first
     latency_ms: float | None
@@ -54,7 +54,7 @@ class Record:
 
 
 def _paras(hit) -> list[str]:
-    return [str(p) for p in hit.chunk.paragraphs]
+    return chunk_labels(hit.chunk)  # paragraph labels and the locator, as gold labels name passages
 
 
 def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dict[str, Record]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest import discover
 from ingest.config import PROJECT_ROOT
 
 SPLITS = ("dev", "test")
@@ -32,6 +33,7 @@ class Question:
     tags: list[str] = field(default_factory=list)
     answer: str = ""  # regex (case-insensitive) a correct first key point must match
     labels: list[str] = field(default_factory=list)  # paragraph labels that answer it (label-judged sets)
+    document: tuple[str, ...] = ()  # label-judged sets: words naming the file the labels refer to
 
 
 def display(path: Path) -> str:
@@ -107,7 +109,24 @@ def _question(row: object, where: str, seen: set[str]) -> Question:
     tags = row.get("tags") or []
     if not isinstance(tags, list):
         raise ValueError(f"{where}: 'tags' must be a list")
-    return Question(qid, question.strip(), relevant, key_fact, oos, split, [str(t) for t in tags], answer, labels)
+    return Question(qid, question.strip(), relevant, key_fact, oos, split, [str(t) for t in tags], answer, labels,
+                    _document(row, where))
+
+
+def _document(row: dict, where: str) -> tuple[str, ...]:
+    """The words (one string, or alternatives) a file's name must hold to be the document a
+    label-judged set is about: "working together 2023" picks it out of a folder of several."""
+    doc = row.get("document") or []
+    doc = [doc] if isinstance(doc, str) else doc
+    if not isinstance(doc, list) or not all(isinstance(d, str) and name_words(d) for d in doc):
+        raise ValueError(f"{where}: 'document' must be words of the document's file name, such as "
+                         "\"working together 2023\", or a list of such alternatives")
+    return tuple(d.strip() for d in doc)
+
+
+def name_words(text: str) -> set[str]:
+    """Lower-case letters-and-digits runs: how file names and 'document' words are compared."""
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def load_gold(path: Path) -> list[Question]:
@@ -140,6 +159,16 @@ class GoldSet:
         self.questions = questions
         self.kind = ("fixture" if self.name.startswith("fixture")
                      else "labels" if any(q.labels for q in questions) else "notes")
+        documents = {q.document for q in questions}
+        if len(documents) > 1:
+            raise ValueError(f"{self.path}: every question must name the same 'document' (found "
+                             f"{len(documents)} different ones)")
+        self.document = documents.pop() if documents else ()
+
+    def names_file(self, path: Path) -> bool:
+        """Whether a file's name holds all the words of one of the set's 'document' alternatives."""
+        words = name_words(Path(path).name)
+        return any(name_words(d) <= words for d in self.document)
 
     def split(self, name: str) -> list[Question]:
         return [q for q in self.questions if q.split == name]
@@ -158,12 +187,21 @@ class GoldSet:
                 "dev": len(self.split("dev")), "test": len(self.split("test")), "corpus": self.kind}
 
 
-def default_gold(corpus: Path | None = None) -> list[Path]:
-    """Every evals/gold/*.jsonl; sets judged by paragraph label over a document
-    the user supplies (kcsie2025.jsonl) only when ``corpus`` is given."""
+def default_gold(corpus: Path | None = None, notes: list[str] | None = None) -> list[Path]:
+    """Every evals/gold/*.jsonl; a set judged by paragraph label over a document the user
+    supplies (kcsie2025.jsonl, wt2023.jsonl) only when ``corpus`` holds its document.
+    Sets left out for that reason are named in ``notes``."""
     files = sorted(GOLD_DIR.glob("*.jsonl"), key=lambda p: (p.stem.startswith("fixture"), p.name))
-    if corpus is None:
-        files = [f for f in files if not _labelled(f)]
+    labelled = [f for f in files if _labelled(f)]
+    keep = [f for f in labelled if corpus is not None and _document_in(f, Path(corpus))]
+    if corpus is not None and labelled and not keep:
+        wanted = "; ".join(f"{f.stem}: {' or '.join(_set(f).document) or 'any file'}" for f in labelled)
+        raise ValueError(f"{corpus}: holds none of the documents the paragraph-labelled sets are about "
+                         f"(file names with these words: {wanted}); add the file or rename it")
+    if notes is not None and corpus is not None:
+        notes += [f"{f.stem} skipped: {corpus} holds no file named with "
+                  + " or ".join(f"'{d}'" for d in _set(f).document) for f in labelled if f not in keep]
+    files = [f for f in files if f not in labelled or f in keep]
     if not files:
         raise ValueError(f"{display(GOLD_DIR)}: no gold sets (*.jsonl) found; pass --gold FILE")
     return files
@@ -174,6 +212,37 @@ def _labelled(path: Path) -> bool:
         return '"labels"' in path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def _set(path: Path) -> GoldSet:
+    return GoldSet(path, load_gold(path))
+
+
+def _document_in(path: Path, corpus: Path) -> bool:
+    try:
+        document_for(_set(path), corpus)
+        return True
+    except ValueError:
+        return False
+
+
+def document_for(gs: GoldSet, corpus: Path) -> Path:
+    """The file a label-judged set's index is built from. A file passed as the corpus is
+    used as it is (the user chose it), and so is a folder when the set names no document;
+    otherwise the one file in the folder whose name holds the set's 'document' words, so
+    one folder can hold KCSIE 2025 and Working Together 2023 and each set gets its own."""
+    corpus = Path(corpus)
+    if corpus.is_file() or not gs.document:
+        return corpus
+    found = [p for p in discover([corpus])[0] if gs.names_file(p)]
+    if len(found) == 1:
+        return found[0]
+    words = " or ".join(f"'{d}'" for d in gs.document)
+    if not found:
+        raise ValueError(f"{corpus}: no file whose name holds the words {words}, the document {gs.name} is "
+                         "judged against; add it to the folder (or rename it), or pass the file with --corpus")
+    raise ValueError(f"{corpus}: {len(found)} files are named with {words} ({', '.join(p.name for p in found)}); "
+                     f"keep one, or pass the file {gs.name} is judged against with --corpus")
 
 
 def load_sets(paths: list[Path]) -> list[GoldSet]:
@@ -187,15 +256,26 @@ def load_sets(paths: list[Path]) -> list[GoldSet]:
     return sets
 
 
+def chunk_labels(chunk) -> list[str]:
+    """The labels a passage answers to: its paragraph numbers as printed ("67", "4.12"),
+    then its locator, the chunk id after the doc id ("app-a/intro#17"), which is how a
+    gold set labels text under an unnumbered heading (the child protection steps, a glossary)."""
+    return [str(p) for p in chunk.paragraphs] + [chunk.chunk_id.split(":", 1)[-1]]
+
+
+def _cites(chunk, gold: set[str]) -> bool:
+    return bool(gold & set(chunk_labels(chunk)))
+
+
 def labels_to_chunks(gs: GoldSet, kb) -> list[str]:
     """Judge a labelled set by paragraph: every chunk whose citation holds a
-    gold label (compared as strings) answers the question (grade 2)."""
+    gold label (compared as strings), or whose locator is one, answers the question (grade 2)."""
     warnings = []
     for q in gs.questions:
         if not q.labels:
             continue
         gold = {str(x) for x in q.labels}
-        rel = {c.chunk_id: 2 for c in kb.chunks if gold & {str(p) for p in c.paragraphs}}
+        rel = {c.chunk_id: 2 for c in kb.chunks if _cites(c, gold)}
         if not rel:
             warnings.append(f"{gs.name}: {q.id}: no chunk cites paragraph(s) {', '.join(sorted(gold))}")
             rel = {f"missing-paragraph:{'+'.join(sorted(gold))}": 2}

@@ -1,8 +1,9 @@
 """One index per gold set, built over the corpus the set was judged against.
 
-``notes`` sets use the bundled notes, ``labels`` sets a folder the user
-supplies, and the ``fixture`` set a generated PDF whose builder a plugin
-registers (it needs fpdf2, which the library does not depend on). Indexes live
+``notes`` sets use the bundled notes, ``labels`` sets the file in a folder the
+user supplies whose name holds the set's ``document`` words
+(``gold.document_for``), and the ``fixture`` set a generated PDF whose builder
+a plugin registers (it needs fpdf2, which the library does not depend on). Indexes live
 under ``var/eval/`` next to the live index; unchanged chunks reuse their
 vectors, so reruns are quick.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from ingest.config import PROJECT_ROOT, Settings
 
-from .gold import GoldSet, check_ids, labels_to_chunks
+from .gold import GoldSet, check_ids, document_for, labels_to_chunks
 from .registry import Progress, corpus_builders
 
 
@@ -32,10 +33,10 @@ def work_dir(settings: Settings) -> Path:
 def corpus_for(gs: GoldSet, settings: Settings, work: Path, corpus: Path | None = None) -> Path:
     """The folder a gold set's index is built from (see the module docstring)."""
     if gs.kind == "labels":
-        if corpus is None or not Path(corpus).is_dir():
+        if corpus is None or not Path(corpus).exists():
             raise ValueError(f"{gs.path}: this set is judged by paragraph label over a document you supply; "
                              "pass --corpus FOLDER holding it (e.g. the KCSIE 2025 PDF)")
-        return Path(corpus)
+        return document_for(gs, Path(corpus))
     if gs.kind == "fixture":
         build = corpus_builders().get(gs.kind)
         if build is None:

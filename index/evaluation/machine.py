@@ -88,8 +88,12 @@ def _project_root() -> Path:
 
 def files_fingerprint(root: Path, pattern: str = "*") -> str:
     """sha256 over the relative paths and bytes of every regular file under ``root`` (hidden files and
-    caches left out), in sorted order; "" when ``root`` is not a folder."""
+    caches left out), in sorted order; a single file (a label-judged set's document) by its
+    name and bytes; "" when ``root`` is neither."""
     root = Path(root)
+    if root.is_file():
+        named = root.name.encode("utf-8") + b"\0" + hashlib.sha256(root.read_bytes()).digest()
+        return hashlib.sha256(named).hexdigest()
     if not root.is_dir():
         return ""
     digest = hashlib.sha256()

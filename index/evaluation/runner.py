@@ -177,7 +177,8 @@ def evaluate(settings: Settings | None = None, gold: list[Path] | None = None, o
     ranx()  # an optional dependency: say how to install it before any work
     settings = settings or load_settings()
     specs = choose(systems)
-    sets = load_sets([Path(p) for p in gold] if gold else default_gold(corpus))
+    skipped: list[str] = []
+    sets = load_sets([Path(p) for p in gold] if gold else default_gold(corpus, skipped))
     out = Path(out_dir or settings.reports_dir)
     out.mkdir(parents=True, exist_ok=True)
     work = work_dir(settings)
@@ -187,6 +188,7 @@ def evaluate(settings: Settings | None = None, gold: list[Path] | None = None, o
     prog = progress or (lambda stage, done, total: None)
     primary = next((gs for gs in sets if gs.has_dev), sets[0])
     report = _new_report(settings, sets, primary, specs)
+    report.notes += skipped
     by_name = {s.name: s for s in specs}
     with tempfile.TemporaryDirectory(prefix="wtkb-eval-") as tmp:
         opened = open_all(sets, settings, work, prog, corpus, report.warnings)
