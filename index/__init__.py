@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from ingest.config import Settings, load_settings
 
-from .answer import ANSWERED, REFUSED, UNCERTAIN, Answer, KeyPoint, UrgentCard, UrgentLine, answer
+from .urgent import urgent_cue
+from .answer import ANSWERED, REFUSED, UNCERTAIN, UNCERTAIN_NOTICE, Answer, KeyPoint, UrgentCard, UrgentLine, answer
 from .browse import ChapterNode, SectionNode, outline
 from .build import BuildReport, build, staleness
 from .cite import citation, label, source_url
@@ -51,7 +52,7 @@ def read_chunks(settings: Settings | None = None, doc_id: str | None = None) -> 
     return picked
 
 
-__all__ = ["ANSWERED", "REFUSED", "UNCERTAIN", "UrgentCard", "UrgentLine", "Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "ChapterNode", "DiffError", "Embedder",
+__all__ = ["ANSWERED", "REFUSED", "UNCERTAIN", "UNCERTAIN_NOTICE", "urgent_cue", "UrgentCard", "UrgentLine", "Alignment", "Answer", "BuildReport", "Change", "ChangeAnswer", "ChapterNode", "DiffError", "Embedder",
            "Filters", "Hit", "IndexError_", "KeyPoint", "KnowledgeBase", "ModelError", "Para", "QueryError",
            "SectionNode", "Settings", "align", "answer", "build", "changes_about", "citation", "diff_documents",
            "edition_pairs", "label", "load", "load_settings", "outline", "read_chunks", "source_url",

@@ -1,22 +1,27 @@
-"""Answers: the top passages plus the few sentences in them that answer the question.
+"""Answers: the paragraph that answers, verbatim and cited, above the passages it comes from.
 
-There is no text generation: every key point is a sentence that exists in a
-cited passage, so nothing is said that the sources do not say.
+There is no text generation: every answer block is a paragraph that exists in
+a cited passage (trimmed around its answering sentence only when long), so
+nothing is said that the sources do not say.
 
-Three decisions are made by a cross-encoder (ms-marco-MiniLM-L-12-v2, which
+The decisions are made by a cross-encoder (ms-marco-MiniLM-L-12-v2, which
 reads the question and a text together) rather than by the embedding cosine,
 because the evaluation showed the cosine measures closeness in topic, not
-whether a text answers: near-miss questions (adult safeguarding, Scottish
-procedures) share the guidance's vocabulary and scored as high as real ones.
+whether a text answers. The cross-encoder reads the question with its glossary
+acronyms spelled out (``rerank_expanded``), so "ICPC" alone never makes the
+guidance look irrelevant.
 
-1. **Refusal**: when no candidate passage scores above ``refuse_below`` the
-   answer abstains; nothing is shown as if it answered.
-2. **Ranking**: the top ``rerank_candidates`` passages are re-ordered by the
-   cross-encoder.
-3. **Key points**: sentences from the best passages are scored against the
-   question; only those above ``key_point_min`` are shown, best first, without
-   near-duplicates. When passages are relevant but no sentence clears the bar,
-   ``message`` says so and the passages are still shown.
+1. **Ranking**: the top ``rerank_candidates`` passages are re-ordered.
+2. **Confidence**: the best passage's logit grades the answer: ``refused``
+   below ``refuse_below`` (nothing is shown as if it answered), ``uncertain``
+   below ``answer_above`` (shown under "These passages may not answer your
+   question"), else ``answered``.
+3. **Answer blocks**: each paragraph of the best ``answer_passages`` passages
+   is scored (index/paragraph_rank.py); the best is the first block, a second
+   or third only within ``answer_block_margin`` of it. Each block cites its
+   own paragraph label and highlights its best sentence (index/blocks.py).
+4. **Urgent card**: a question that signals immediate danger gets the cited
+   lines of index/urgent.py above the answer.
 
 With ``settings.rerank`` off (or no cross-encoder installed) the older cosine
 rules apply: abstain below ``abstain_below``, key points by sentence cosine.
@@ -32,13 +37,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .blocks import paragraph_chunk, sentences_in, trim
 from .cite import Citation, citation
+from .paragraph_rank import ScoredPara, scored_paragraphs
 from .retrieve import Filters, Hit, KnowledgeBase, Query
+from .urgent import urgent_cue, urgent_lines
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\d])|\n+")
 MIN_SENTENCE_WORDS = 5
-NO_SENTENCE = ("No single sentence in the passages clearly answers this question; read the passages below, "
+NO_SENTENCE = ("No single paragraph in the passages clearly answers this question; read the passages below, "
                "which are the closest the guidance comes.")
+UNCERTAIN_NOTICE = "These passages may not answer your question."
 _LOCK = threading.Lock()
 
 
@@ -176,14 +185,10 @@ def rerank_hits(kb: KnowledgeBase, question: str, hits: list[Hit]) -> tuple[list
 
 
 def scored_sentences(kb: KnowledgeBase, question: str, hits: list[Hit]) -> list[tuple[float, str, Hit]]:
-    """(score, sentence, hit) for sentences of the best passages, best first.
-
-    A sentence's score is its own cross-encoder logit plus a share of its
-    passage's, so that a sentence that sounds relevant on its own but sits in
-    a passage that does not answer the question loses to one from a passage
-    that does. With ``key_point_context`` the sentence is scored with its
-    section heading in front, since a lone sentence ("It must be made within
-    one month") often does not say what it is about."""
+    """(score, sentence, hit) for sentences of the best passages, best first: the
+    older sentence key points, kept for the evaluation's comparison. A
+    sentence's score is its own cross-encoder logit plus a share of its
+    passage's (``key_point_passage_weight``)."""
     s = kb.settings
     pool: list[tuple[str, Hit]] = []
     seen: set[str] = set()
@@ -215,6 +220,32 @@ def pick_key_points(scored: list[tuple[float, str, Hit]], n: int, bar: float) ->
         per_chunk[cid] = per_chunk.get(cid, 0) + 1
         picked.append(KeyPoint(text=sent, chunk_id=cid, citation=Citation.of(h.chunk), score=round(score, 4)))
     return picked
+
+
+def pick_blocks(scored: list[ScoredPara], n: int, bar: float, margin: float) -> list[ScoredPara]:
+    """The best paragraph, then others only while their score is within ``margin`` of
+    the first (never as filler), all at or above ``bar``, no near-duplicates."""
+    picked: list[ScoredPara] = []
+    for sp in scored:
+        if sp.score < bar or len(picked) == n or (picked and sp.score < picked[0].score - margin):
+            break
+        if any(near_duplicate(sp.para.text, p.para.text) for p in picked):
+            continue
+        picked.append(sp)
+    return picked
+
+
+def as_key_point(kb: KnowledgeBase, question: str, sp: ScoredPara) -> KeyPoint:
+    """An answer block: the paragraph, verbatim (trimmed around its highlight when
+    long), cited by its own label; the highlight is its best-scoring sentence."""
+    cands = sentences_in(sp.para.text)
+    highlight = ""
+    if len(cands) > 1:
+        logits = reranker_for(kb).score(question, cands)
+        highlight = cands[int(np.argmax(logits))]
+    text = trim(sp.para.text, highlight, kb.settings.answer_block_chars)
+    return KeyPoint(text=text, chunk_id=sp.hit.chunk.chunk_id, citation=Citation.of(paragraph_chunk(sp.hit.chunk, sp.para)),
+                    score=round(sp.score, 4), highlight=highlight)
 
 
 # ---------------------------------------------------------------- cosine fallback
@@ -249,8 +280,62 @@ def _abstain(result: Answer, notice: str, filters: Filters | None) -> Answer:
     return result
 
 
+def urgent_card(kb: KnowledgeBase, question: str) -> UrgentCard | None:
+    """The urgent card when the question signals immediate danger: only lines the index can cite."""
+    cue = urgent_cue(question)
+    if not cue:
+        return None
+    lines = [UrgentLine(text=sent, chunk_id=chunk.chunk_id, citation=Citation.of(chunk))
+             for _, sent, chunk in urgent_lines(kb)]
+    return UrgentCard(lines=lines, cue=cue) if lines else None
+
+
+def confidence_of(relevance: float | None, settings) -> str:
+    """REFUSED below ``refuse_below``, UNCERTAIN below ``answer_above``, else ANSWERED."""
+    if relevance is None or relevance < settings.refuse_below:
+        return REFUSED
+    return UNCERTAIN if relevance < settings.answer_above else ANSWERED
+
+
+def rerank_question(q: Query, settings) -> str:
+    """What the cross-encoder reads: the question with its glossary acronyms spelled
+    out (``rerank_expanded``), so "ICPC" alone never makes a passage look irrelevant."""
+    return q.dense_text if settings.rerank_expanded else q.text
+
+
+def answer_blocks(kb: KnowledgeBase, question: str, hits: list[Hit]) -> list[KeyPoint]:
+    """The answer blocks for reranked hits: best paragraphs, within the margin of the first."""
+    s = kb.settings
+    scored = scored_paragraphs(reranker_for(kb), s, question, hits)
+    picked = pick_blocks(scored, s.key_points, s.key_point_min, s.answer_block_margin)
+    return [as_key_point(kb, question, sp) for sp in picked]
+
+
+def _reranked(kb: KnowledgeBase, result: Answer, q: Query, hits: list[Hit], k: int,
+              filters: Filters | None, timings: dict) -> None:
+    s = kb.settings
+    t1 = time.perf_counter()
+    question = rerank_question(q, s)
+    hits, logits = rerank_hits(kb, question, hits)
+    t2 = time.perf_counter()
+    result.relevance = float(logits[0]) if len(logits) else None
+    result.hits = hits[:k]
+    result.confidence = confidence_of(result.relevance, s)
+    if result.confidence == REFUSED:
+        _abstain(result, q.notice, filters)
+    else:
+        result.key_points = answer_blocks(kb, question, hits)
+        notes = [q.notice, UNCERTAIN_NOTICE if result.confidence == UNCERTAIN else ""]
+        if not result.key_points:
+            notes.append(NO_SENTENCE)
+        result.message = " ".join(filter(None, notes))
+    timings.update(rerank_ms=round((t2 - t1) * 1000, 2),
+                   key_points_ms=round((time.perf_counter() - t2) * 1000, 2))
+
+
 def answer(kb: KnowledgeBase, query: str | Query, k: int | None = None, filters: Filters | None = None) -> Answer:
-    """Key points and passages for the question, or an abstention.
+    """Answer blocks and passages for the question, or a refusal; an urgent card
+    when the question signals immediate danger (index/urgent.py).
 
     The question is prepared (and encoded) once; retrieval, the cross-encoder
     and the cosine fallback all use that one ``Query``."""
@@ -263,19 +348,7 @@ def answer(kb: KnowledgeBase, query: str | Query, k: int | None = None, filters:
     t1 = time.perf_counter()
     result = Answer(query=q.text, hits=hits[:k], message=q.notice, terms=list(q.terms))
     if s.rerank and hits:
-        hits, logits = rerank_hits(kb, q.text, hits)
-        t2 = time.perf_counter()
-        result.relevance = float(logits[0]) if len(logits) else None
-        result.hits = hits[:k]
-        if result.relevance is None or result.relevance < s.refuse_below:
-            _abstain(result, q.notice, filters)
-        else:
-            scored = scored_sentences(kb, q.text, hits)
-            result.key_points = pick_key_points(scored, s.key_points, s.key_point_min)
-            if not result.key_points:
-                result.message = " ".join(filter(None, [q.notice, NO_SENTENCE]))
-        timings.update(rerank_ms=round((t2 - t1) * 1000, 2),
-                       key_points_ms=round((time.perf_counter() - t2) * 1000, 2))
+        _reranked(kb, result, q, hits, k, filters, timings)
     else:
         best = max((h.dense for h in hits[:k] if h.dense is not None), default=None)
         result.relevance = best
@@ -283,6 +356,7 @@ def answer(kb: KnowledgeBase, query: str | Query, k: int | None = None, filters:
             _abstain(result, q.notice, filters)
         else:
             result.key_points = key_points(kb, q.vector, result.hits, s.key_points)
+    result.urgent = urgent_card(kb, q.text)
     timings.update(search_ms=round((t1 - t0) * 1000, 2), total_ms=round((time.perf_counter() - t0) * 1000, 2))
     result.timings_ms = timings
     return result

@@ -85,8 +85,22 @@ class Settings:
     key_point_passage_weight: float = 0.0  # share of the passage's logit added to a sentence's (dev: 0 best)
     # The relevance bar a sentence must clear to be a key point: the highest
     # bar whose dev first-key-point rate is within 0.01 of the best.
-    key_point_min: float = -8.8
+    key_point_min: float = -6.6  # now the bar for an answer block (paragraph), recalibrated on dev
     key_point_context: bool = False  # "heading: sentence" instead of the bare sentence (dev: no better)
+    # Answer blocks (index/blocks.py, index/paragraph_rank.py): the paragraphs of the best
+    # passages, scored by the cross-encoder; values chosen on the dev splits (README: Answers).
+    answer_passages: int = 3  # passages whose paragraphs are scored
+    answer_passage_weight: float = 0.0  # share of the passage's logit added to a paragraph's
+    answer_section_context: bool = True  # the section path in front of the paragraph
+    answer_cue_weight: float = 1.0  # question-type cues (time, role, initial/review); 0 turns them off
+    answer_block_margin: float = 1.0  # a second or third block only within this of the first's score (dev: half on topic)
+    answer_block_chars: int = 900  # a longer paragraph is trimmed around its highlight
+    rerank_expanded: bool = True  # the cross-encoder reads the question with acronyms spelled out
+    # Graded confidence: refused below refuse_below, "uncertain" below answer_above, else answered
+    # (an answer_above at or below refuse_below means nothing is uncertain).
+    # answer_above: the lowest value at which at most 10% of out-of-scope dev questions of the notes set are
+    # answered outright (9.7%; 19.6% of in-scope dev questions are then uncertain).
+    answer_above: float = 0.2
 
     # Comparing two editions (index/diff.py). Chosen by `python -m evals.diff_eval`
     # (evals/reports/diff.md): a pair is accepted at diff_match_min of
@@ -157,6 +171,8 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_text_bytes": (1, None), "min_pdf_bytes": (0, None), "max_lines_per_page": (1, None),
     "max_pdf_pages": (1, None), "max_front_matter_bytes": (1, None), "max_front_matter_aliases": (0, None),
     "version_grace_s": (0, None), "batch_progress_every_s": (0, None),
+    "answer_passages": (1, 100), "answer_passage_weight": (0, 10), "answer_cue_weight": (0, 100),
+    "answer_block_margin": (0, None), "answer_block_chars": (80, None),
 }
 SYSTEM_DIRS = ("/proc", "/sys", "/dev")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}

@@ -68,7 +68,7 @@ def test_reranking_orders_the_hits_by_the_scorer(toy_kb):
 
 
 def test_relevant_passages_without_a_clear_sentence_are_shown_with_a_note(toy_kb):
-    kb = toy_kb(refuse_below=0.0, key_point_min=10.5)  # passages clear the bar, no sentence can
+    kb = toy_kb(refuse_below=0.0, key_point_min=12.5)  # passages clear the refusal bar; no paragraph (logit 10 + cue 1) clears this one
     a = answer(kb, "Who manages allegations against staff?")
     assert not a.abstained and a.hits and a.key_points == []
     assert a.message == NO_SENTENCE
@@ -98,3 +98,41 @@ def test_answer_takes_a_prepared_query(toy_kb):
     q = kb.prepare("Who manages allegations against staff?")
     assert answer(kb, q).to_dict()["answer"] == answer(kb, q.text).to_dict()["answer"]
     assert isinstance(kb.reranker, OverlapScorer)
+
+
+def test_a_known_acronym_never_by_itself_causes_a_refusal():
+    """Issue 18: "when is the ICPC due" was refused while the glossary expands ICPC. The cross-encoder
+    now reads the question with the expansion; reading the bare question refuses the same question."""
+    from index import HashEncoder, KnowledgeBase
+    from ingest.config import PROJECT_ROOT, load_settings
+    from ingest.records import Chunk, DocMeta
+
+    meta = DocMeta(doc_id="g", title="Invented", kind="guidance", official=True, edition="2023")
+    text = "The initial child protection conference is held within fifteen working days of the strategy discussion."
+    chunk = Chunk(chunk_id="g:p1", meta=meta, chapter_number="3", chapter_title="Protection",
+                  section=("Initial conferences",), paragraphs=("1",), pages=(2, 2), text=text, start=0,
+                  end=len(text))
+
+    def ask(expanded: bool):
+        s = load_settings(glossary_file=PROJECT_ROOT / "corpus" / "glossary.toml", refuse_below=0.0,
+                          rerank_expanded=expanded)
+        return answer(KnowledgeBase.from_chunks([chunk], HashEncoder(), s, reranker=OverlapScorer()),
+                      "when is the ICPC due")
+    assert ask(False).confidence == "refused"  # the bare acronym matches nothing in the passage
+    a = ask(True)
+    assert a.confidence != "refused" and not a.abstained and a.key_points[0].citation.paragraphs == ("1",)
+
+
+def test_three_outcomes_answered_uncertain_refused(toy_kb):
+    from index import UNCERTAIN_NOTICE
+
+    question = "strategy discussion with the police today"  # logit 5 for guide:1 (see above)
+    sure = answer(toy_kb(refuse_below=0.0, answer_above=5.0, key_point_min=-100.0), question)
+    assert sure.confidence == "answered" and UNCERTAIN_NOTICE not in sure.message
+    weak = answer(toy_kb(refuse_below=0.0, answer_above=5.01, key_point_min=-100.0), question)
+    assert weak.confidence == "uncertain" and not weak.abstained and weak.key_points and weak.hits
+    assert UNCERTAIN_NOTICE in weak.message
+    d = weak.to_dict()["answer"]
+    assert d["confidence"] == "uncertain" and d["abstained"] is False and d["key_points"][0]["highlight"] is not None
+    no = answer(toy_kb(refuse_below=5.01, answer_above=6.0), question)
+    assert no.confidence == "refused" and no.abstained and no.to_dict()["answer"]["confidence"] == "refused"

@@ -137,3 +137,95 @@ def test_label_sets_need_a_corpus(tmp_path):
     with pytest.raises(ValueError, match="pass --corpus FOLDER"):
         corpus_for(gs, load_settings(), tmp_path)
     assert corpus_for(gs, load_settings(), tmp_path, tmp_path) == tmp_path
+
+
+# ---------------------------------------------------------------- answer blocks (issue 18)
+
+def _chunk(text: str, labels=(), section=("S",)):
+    from ingest.records import Chunk
+    meta = DocMeta(doc_id="d", title="Invented", kind="guidance", official=True, edition="2023")
+    return Chunk(chunk_id="d:p1", meta=meta, chapter_number="1", chapter_title="One", section=section,
+                 paragraphs=tuple(labels), pages=(4, 5), text=text, start=0, end=len(text))
+
+
+def test_each_paragraph_of_a_chunk_gets_its_own_printed_label():
+    from index.blocks import paragraph_chunk, paragraphs_of
+    from index.cite import Citation
+
+    c = _chunk("61. The panel meets monthly. It keeps minutes.\n\n62. A review is due within 15 working days.",
+               labels=("61", "62"))
+    paras = paragraphs_of(c)
+    assert [(p.label, p.text[:3]) for p in paras] == [("61", "61."), ("62", "62.")]
+    cited = Citation.of(paragraph_chunk(c, paras[1]))
+    assert cited.paragraphs == ("62",) and "para 62" in cited.label and "paras" not in cited.label
+    # Without printed labels, position decides when the counts agree; otherwise the chunk's range is kept.
+    assert [p.label for p in paragraphs_of(_chunk("First one here.\n\nSecond one here.", ("3", "4")))] == ["3", "4"]
+    odd = paragraphs_of(_chunk("Heading words\n\nFirst.\n\nSecond.", ("3", "4")))
+    assert [p.label for p in odd] == [None, None, None]
+    assert Citation.of(paragraph_chunk(_chunk("x\n\ny\n\nz", ("3", "4")), odd[0])).paragraphs == ("3", "4")
+
+
+def test_a_leading_label_is_part_of_the_first_sentence_and_list_items_stay_items():
+    from index.blocks import sentences_in, units
+
+    text = "62. Anyone may refer a child. The referral should be clear:\n\u2022 what the worry is\n\u2022 who said it"
+    spans = [text[a:b] for a, b in units(text)]
+    assert spans == ["62. Anyone may refer a child.", "The referral should be clear:", "\u2022 what the worry is",
+                     "\u2022 who said it"]
+    assert sentences_in(text)[0].startswith("62. Anyone")  # never "62." on its own
+
+
+def test_a_long_paragraph_is_trimmed_around_the_highlight_between_sentences():
+    from index.blocks import ELLIPSIS, trim
+
+    sents = [f"Sentence number {i} says something different from the others." for i in range(12)]
+    text = "7. " + " ".join(sents)
+    out = trim(text, sents[6], 200)
+    assert sents[6] in out and len(out) <= 200 + 10
+    assert out.startswith("7. " + ELLIPSIS) and out.endswith(ELLIPSIS)
+    body = out.removeprefix("7. " + ELLIPSIS + " ").removesuffix(" " + ELLIPSIS)
+    assert body in text and body.startswith("Sentence") and body.endswith(".")  # whole sentences, verbatim
+    assert trim("Short. Text.", "Text.", 200) == "Short. Text."
+    listy = "A plan covers:\n\u2022 " + "\n\u2022 ".join(f"item {i} of the list" for i in range(30))
+    cut = trim(listy, "\u2022 item 20 of the list", 120)
+    assert "\n\u2022 item 20 of the list" in cut and cut.count("\n") >= 3  # still one item a line
+
+
+def test_blocks_after_the_first_only_within_the_margin():
+    from index.blocks import Para
+    from index.answer import pick_blocks
+    from index.paragraph_rank import ScoredPara
+
+    def sp(score, text):
+        return ScoredPara(score, Para(text, None, 0), None)
+    scored = [sp(5.0, "The first answer says one thing."), sp(4.5, "A close second says another thing."),
+              sp(1.0, "A far third is about something unrelated.")]
+    assert [b.score for b in pick_blocks(scored, 3, bar=-100, margin=1.0)] == [5.0, 4.5]
+    assert [b.score for b in pick_blocks(scored, 3, bar=-100, margin=0.1)] == [5.0]  # never filler
+    assert pick_blocks(scored, 3, bar=6.0, margin=10) == []
+
+
+def test_question_type_cues():
+    from index.blocks import Para
+    from index.paragraph_rank import cue_bonus
+
+    timed, untimed = Para("It is held within 15 working days.", None, 0), Para("It is a meeting.", None, 0)
+    assert cue_bonus("when is it held", timed, ()) > cue_bonus("when is it held", untimed, ())
+    assert cue_bonus("what is it", timed, ()) == cue_bonus("what is it", untimed, ())
+    q = "when is the initial conference"
+    assert cue_bonus(q, untimed, ("Initial conferences",)) > cue_bonus(q, untimed, ("Review conferences",))
+
+
+def test_replay_grades_confidence_and_calibrates_answer_above():
+    qs, recs = [], {}
+    for i in range(20):
+        qs.append(Question(f"i{i}", "q", {"c": 2}, split="dev", answer="yes"))
+        recs[f"i{i}"] = _rec(f"i{i}", 1.0 + i / 4, [(1.0, "yes it is so here", "c", ())])
+    for i in range(10):  # out of scope: -5 .. 0.4
+        qs.append(Question(f"o{i}", "q", {}, out_of_scope=True, split="dev"))
+        recs[f"o{i}"] = _rec(f"o{i}", -5 + i * 0.6, [])
+    assert ev.confidence(recs["i0"], -6.0, 2.0) == "uncertain" and ev.confidence(recs["i19"], -6.0, 2.0) == "answered"
+    assert ev.confidence(recs["o0"], -4.0, 2.0) == "refused"
+    cal = ev.calibrate(qs, recs, default_threshold=-10.0, default_bar=-100.0)
+    assert cal["dev"]["out_of_scope_answered"] <= ev.MAX_OOS_ANSWERED
+    assert cal["refuse_below"] <= cal["answer_above"] <= 1.0  # no higher than it must be

@@ -104,7 +104,7 @@ def test_asking_shows_key_points_with_citations_and_passages(at):
     text = "\n".join(m.value for m in at.markdown)
     assert "five working days" in unescape(text)
     assert "[\\[1\\]](#passage-1)" in text  # the key point's marker links to passage 1
-    assert at.header[0].value == "Key points"
+    assert at.header[0].value == "Answer"  # paragraph blocks since issue 18
     assert any(unescape(c.value).startswith(f"For: \u201c{REVIEW_Q}\u201d") for c in at.caption)
     passages = [s for s in at.subheader if s.value.startswith("\\[")]
     assert passages and passages[0].value == "\\[1\\] Notifying an incident"  # the section, not the document

@@ -316,7 +316,7 @@ def test_phone_in_chromium(chromium, built, tmp_path):
                 expect(page.get_by_text("What does the LADO do?")).to_be_visible()  # examples before asking
                 page.screenshot(path=str(ARTIFACTS / "phone-start.png"))
                 ask(page, FIRST_Q)
-                first_point = page.locator(".st-key-answer ol li").first
+                first_point = page.locator(".st-key-answer-block-1")  # the first answer block (issue 18)
                 expect(first_point).to_contain_text("five working days")
                 assert page.evaluate("() => document.querySelector('.stMain').scrollTop") == 0  # nothing scrolled
                 box = first_point.bounding_box()

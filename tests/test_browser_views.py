@@ -234,7 +234,7 @@ def test_what_changed_on_a_fresh_index_shows_the_summary_and_asks(browser, serve
                            timeout=TIMEOUT_MS)
     page.wait_for_function("() => document.querySelector('.st-key-answer h2')", timeout=TIMEOUT_MS)
     settle(page)
-    expect(page.get_by_role("heading", name="Key points")).to_be_visible()
+    expect(page.get_by_role("heading", name="Answer")).to_be_visible()
     expect(page.locator(".st-key-answer").get_by_text("lead worker").first).to_be_attached()
     assert "view=ask" in page.url
 

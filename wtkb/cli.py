@@ -78,6 +78,11 @@ def _print_notices(kb) -> None:
 def _print_answer(result) -> None:
     from index import OFFICIAL, Citation
 
+    if result.urgent:
+        for line in result.urgent.lines:
+            out.print(f"[bold red]! {safe(line.text)}[/]")
+            out.print(f"    [cyan]{safe(line.citation.label)}[/]")
+        out.print()
     if result.message:
         style = "yellow" if result.abstained else "dim"
         out.print(f"[{style}]{safe(result.message)}[/]")

@@ -36,6 +36,8 @@ from .scoring import hit_at, paired_p, percentile, score_runs
 from .systems import clear_query_cache
 
 MAX_WRONG_REFUSALS = 0.02
+MAX_OOS_ANSWERED = 0.10  # out-of-scope questions answered outright (the rest uncertain or refused)
+MIN_EXTRA_PRECISION = 0.5  # share of second and third blocks that must be on topic (by the gold grades)
 
 
 @dataclasses.dataclass
@@ -56,11 +58,15 @@ def _paras(hit) -> list[str]:
 
 
 def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dict[str, Record]:
-    """Run answer() once per question with the bar and threshold at their
-    lowest, so every later decision can be replayed from the record; with
-    ``timed``, also time one answer() at the shipped settings."""
-    from index.answer import answer, rerank_hits, scored_sentences
+    """Run the answer steps once per question with the bar and threshold at
+    their lowest, so every later decision can be replayed from the record; with
+    ``timed``, also time one answer() at the shipped settings. ``sentences``
+    holds the scored answer blocks (paragraphs), best first: the first few as
+    answer() would show them (trimmed around their highlight), the rest whole."""
+    from index.answer import answer, as_key_point, rerank_hits, rerank_question
+    from index.paragraph_rank import scored_paragraphs
     from index.retrieve import prepare_query
+    from index.answer import reranker_for
 
     s = kb.settings
     probe = kb.settings.replace(refuse_below=float("-inf"), key_point_min=float("-inf"))
@@ -76,18 +82,23 @@ def collect(kb, questions: list[Question], tick=None, timed: bool = True) -> dic
         try:
             prepared = prepare_query(q.question, probe, kb.glossary)
             hits = kb.search(prepared, max(s.k, s.rerank_candidates))
+            blocks = []
             if hits:
-                hits, logits = rerank_hits(kb, prepared.text, hits)
-                sents = scored_sentences(kb, prepared.text, hits)
+                question = rerank_question(prepared, probe)
+                hits, logits = rerank_hits(kb, question, hits)
+                for j, sp in enumerate(scored_paragraphs(reranker_for(kb), probe, question, hits)):
+                    long = j < 4 and len(sp.para.text) > probe.answer_block_chars  # only then is it trimmed
+                    text = as_key_point(kb, question, sp).text if long else sp.para.text
+                    label = [sp.para.label] if sp.para.label else _paras(sp.hit)
+                    blocks.append((sp.score, text, sp.hit.chunk.chunk_id, label, float(sp.hit.score)))
             else:
-                logits, sents = [], []
+                logits = []
         finally:
             kb.settings = s
         cos = [h.dense for h in hits[:s.k] if h.dense is not None]
         out[q.id] = Record(q.id, [h.chunk.chunk_id for h in hits], [_paras(h) for h in hits],
                            float(logits[0]) if len(logits) else None,
-                           [(sc, t, h.chunk.chunk_id, _paras(h)) for sc, t, h in sents], latency,
-                           max(cos) if cos else None, [h.score for _, _, h in sents])
+                           [b[:4] for b in blocks], latency, max(cos) if cos else None, [b[4] for b in blocks])
         if tick:
             tick(i)
     return out
@@ -100,35 +111,45 @@ def refused(r: Record, threshold: float) -> bool:
     return r.relevance is None or r.relevance < threshold
 
 
-def key_points(r: Record, bar: float, n: int = 3) -> list[tuple[str, list[str]]]:
-    """The key points answer() would show at this bar: (text, paragraphs)."""
+def key_points(r: Record, bar: float, n: int = 3, margin: float = float("inf")) -> list[tuple[str, list[str]]]:
+    """The answer blocks answer() would show at this bar and margin: (text, paragraphs)
+    (index.answer.pick_blocks: the first, then only those within ``margin`` of it)."""
     from index.answer import near_duplicate
 
     picked: list[tuple[str, list[str]]] = []
-    per_chunk: dict[str, int] = {}
+    first = None
     for score, text, cid, paras in r.sentences:
-        if score < bar or len(picked) == n:
+        if score < bar or len(picked) == n or (first is not None and score < first - margin):
             break
-        if per_chunk.get(cid, 0) >= 2 or any(near_duplicate(text, t) for t, _ in picked):
+        if any(near_duplicate(text, t) for t, _ in picked):
             continue
-        per_chunk[cid] = per_chunk.get(cid, 0) + 1
+        first = score if first is None else first
         picked.append((text, paras))
     return picked
+
+
+def confidence(r: Record, threshold: float, above: float) -> str:
+    if refused(r, threshold):
+        return "refused"
+    return "uncertain" if r.relevance < above else "answered"
 
 
 def states(pattern: str, text: str) -> bool:
     return bool(pattern) and re.search(pattern, text, flags=re.IGNORECASE) is not None
 
 
-def score_answers(questions: list[Question], recs: dict[str, Record], threshold: float, bar: float) -> dict:
-    """Key-point, refusal and citation rates at one threshold and bar."""
+def score_answers(questions: list[Question], recs: dict[str, Record], threshold: float, bar: float,
+                  margin: float = float("inf"), above: float | None = None) -> dict:
+    """Answer-block, refusal, confidence and citation rates at one threshold, bar, margin and
+    ``answer_above`` (None: nothing is uncertain)."""
+    above = threshold if above is None else above
     ins = [q for q in questions if not q.out_of_scope]
     oos = [q for q in questions if q.out_of_scope]
     with_answer = [q for q in ins if q.answer]
     first = top3 = 0
     for q in with_answer:
         r = recs[q.id]
-        kps = [] if refused(r, threshold) else key_points(r, bar)
+        kps = [] if refused(r, threshold) else key_points(r, bar, 3, margin)
         first += bool(kps) and states(q.answer, kps[0][0])
         top3 += any(states(q.answer, t) for t, _ in kps[:3])
     wrong = sum(refused(recs[q.id], threshold) for q in ins)
@@ -143,30 +164,47 @@ def score_answers(questions: list[Question], recs: dict[str, Record], threshold:
            "refusal_precision": prec, "refusal_recall": rec, "refusal_f1": f1,
            "wrongly_refused": wrong / len(ins) if ins else None, "wrongly_refused_n": wrong,
            "no_key_point": sum(not key_points(recs[q.id], bar) and not refused(recs[q.id], threshold)
-                               for q in ins)}
+                               for q in ins),
+           "answer_above": above, "answer_block_margin": margin,
+           "in_scope_uncertain": _share(ins, recs, threshold, above, "uncertain"),
+           "out_of_scope_answered": _share(oos, recs, threshold, above, "answered"),
+           "blocks_shown": _mean_blocks(ins, recs, threshold, bar, margin)}
     labelled = [q for q in ins if q.labels]
     if labelled:
-        out.update(_label_scores(labelled, recs, threshold, bar))
+        out.update(_label_scores(labelled, recs, threshold, bar, margin))
     lat = [r.latency_ms for r in recs.values() if r.latency_ms is not None]
     out["latency_ms"] = {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "n": len(lat)}
     return out
 
 
-def _label_scores(qs: list[Question], recs: dict[str, Record], threshold: float, bar: float) -> dict:
-    """Judged by paragraph label (compared as strings)."""
-    top3 = cited = fact = 0
+def _share(qs: list[Question], recs: dict[str, Record], threshold: float, above: float, outcome: str):
+    return sum(confidence(recs[q.id], threshold, above) == outcome for q in qs) / len(qs) if qs else None
+
+
+def _mean_blocks(qs: list[Question], recs: dict[str, Record], threshold: float, bar: float, margin: float):
+    shown = [len(key_points(recs[q.id], bar, 3, margin)) for q in qs if not refused(recs[q.id], threshold)]
+    return sum(shown) / len(shown) if shown else None
+
+
+def _label_scores(qs: list[Question], recs: dict[str, Record], threshold: float, bar: float,
+                  margin: float = float("inf")) -> dict:
+    """Judged by paragraph label (compared as strings); ``paragraph_top3``: one of the
+    first three scored paragraphs is a gold one (the blocks answer() can show)."""
+    top3 = cited = fact = para3 = 0
     for q in qs:
         r = recs[q.id]
         gold = {str(x) for x in q.labels}
         top3 += any(gold & set(p) for p in r.paragraphs[:3])
+        para3 += any(gold & set(p) for *_, p in r.sentences[:3])
         if refused(r, threshold):
             continue
-        kps = key_points(r, bar)
+        kps = key_points(r, bar, 3, margin)
         where = kps[0][1] if kps else (r.paragraphs[0] if r.paragraphs else [])
         cited += bool(gold & set(where))
         fact += any(states(q.answer, t) for t, _ in kps[:3])
     n = len(qs)
     return {"label_questions": n, "answer_top3": top3 / n, "right_paragraph_cited": cited / n,
+            "paragraph_top3": para3 / n,
             "key_fact_in_key_points": fact / n}
 
 
@@ -207,8 +245,52 @@ def calibrate(dev: list[Question], recs: dict[str, Record], default_threshold: f
         bar = max(b for b, r in rates if r >= top - 0.01)
         result["first_key_point_best"] = top
     result["key_point_min"] = bar
-    result["dev"] = score_answers(dev, recs, threshold, bar)
+    result["answer_above"] = above = _calibrate_above(dev, recs, threshold)
+    result["answer_block_margin"] = margin = _calibrate_margin(ins, recs, threshold, bar)
+    result["dev"] = score_answers(dev, recs, threshold, bar, margin, above)
     return result
+
+
+def _calibrate_above(dev: list[Question], recs: dict[str, Record], threshold: float) -> float:
+    """The lowest ``answer_above`` at which at most MAX_OOS_ANSWERED of out-of-scope dev questions are
+    answered outright (the rest are uncertain or refused); a lower one would sound sure more often."""
+    rel = [recs[q.id].relevance for q in dev if recs[q.id].relevance is not None]
+    for t in [c for c in _candidates(rel) if c >= threshold]:
+        if (score_answers(dev, recs, threshold, float("-inf"), above=t)["out_of_scope_answered"] or 0) \
+                <= MAX_OOS_ANSWERED:
+            return round(t, 2)
+    return round(max(rel, default=threshold) + 0.01, 2)
+
+
+def block_relevant(q: Question, cid: str, paras: list[str]) -> bool:
+    """A block is on topic when its chunk is graded (1 or 2) or it cites a gold paragraph."""
+    return q.relevant.get(cid, 0) > 0 or bool({str(x) for x in q.labels} & set(paras))
+
+
+def extra_precision(qs: list[Question], recs: dict[str, Record], threshold: float, bar: float,
+                    margin: float) -> tuple[float | None, int]:
+    """Of the second and third blocks shown at this margin, the share that is on topic (and how many)."""
+    good = shown = 0
+    for q in qs:
+        r = recs[q.id]
+        if refused(r, threshold):
+            continue
+        n = len(key_points(r, bar, 3, margin))
+        picked = [b for b in r.sentences][:n]  # key_points keeps score order; near-duplicates are rare
+        for _, _, cid, paras in picked[1:]:
+            shown += 1
+            good += block_relevant(q, cid, paras)
+    return (good / shown if shown else None), shown
+
+
+def _calibrate_margin(ins: list[Question], recs: dict[str, Record], threshold: float, bar: float) -> float:
+    """The widest margin whose extra blocks are on topic at least MIN_EXTRA_PRECISION of the time on dev."""
+    best = 0.0
+    for m in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0):
+        prec, shown = extra_precision(ins, recs, threshold, bar, m)
+        if shown and prec is not None and prec >= MIN_EXTRA_PRECISION:
+            best = m
+    return best
 
 
 # ---------------------------------------------------------------- ranking
@@ -236,6 +318,7 @@ def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict
     shipped ones, and compare the ranking with ``previous``."""
     s = kb.settings
     out: dict = {"shipped": {"refuse_below": s.refuse_below, "key_point_min": s.key_point_min,
+                             "answer_above": s.answer_above, "answer_block_margin": s.answer_block_margin,
                              "rerank_candidates": s.rerank_candidates, "key_point_passages": s.key_point_passages}}
     if not s.rerank:
         out["note"] = "settings.rerank is off: the answer rules are the cosine ones; nothing to calibrate."
@@ -244,10 +327,12 @@ def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict
         drec = collect(kb, dev, tick=lambda i: progress(f"{label}: answers (dev)", i, len(dev)), timed=False)
         out["calibration"] = calibrate(dev, drec, s.refuse_below, s.key_point_min)
     recs = collect(kb, scored, tick=lambda i: progress(f"{label}: answers", i, len(scored)))
-    out["at_shipped"] = score_answers(scored, recs, s.refuse_below, s.key_point_min)
+    out["at_shipped"] = score_answers(scored, recs, s.refuse_below, s.key_point_min, s.answer_block_margin,
+                                      s.answer_above)
     if dev:
         cal = out["calibration"]
-        out["at_calibrated"] = score_answers(scored, recs, cal["refuse_below"], cal["key_point_min"])
+        out["at_calibrated"] = score_answers(scored, recs, cal["refuse_below"], cal["key_point_min"],
+                                             cal["answer_block_margin"], cal["answer_above"])
     if any(not q.out_of_scope for q in scored):
         out["ranking"] = ranking(scored, recs, previous)
         out["ranking"]["answer"]["hit@3"] = hit_at(scored, {q: r.ranked for q, r in recs.items()})
@@ -256,8 +341,9 @@ def evaluate_set(kb, scored: list[Question], dev: list[Question], previous: dict
     for q in scored:
         r = recs[q.id]
         no = refused(r, s.refuse_below)
-        kps = [] if no else key_points(r, s.key_point_min, s.key_points)
+        kps = [] if no else key_points(r, s.key_point_min, s.key_points, s.answer_block_margin)
         out["per_question"][q.id] = {"relevance": r.relevance, "refused": no,
+                                     "confidence": confidence(r, s.refuse_below, s.answer_above),
                                      "first_key_point": kps[0][0] if kps else "",
                                      "states_answer": bool(kps) and states(q.answer, kps[0][0])}
     return out

@@ -12,9 +12,11 @@ import streamlit as st
 import index
 from wtkb.ui import feedback, passages
 from wtkb.ui.browser import copy_button
-from wtkb.ui.text import escape_md
+from wtkb.ui.text import escape_md, highlighted_md
 
 NOTES_ONLY = "These answers come from study notes, not the guidance itself."
+UNCERTAIN_BANNER = "These passages may not answer your question"
+URGENT_TITLE = "If a child may be in immediate danger"
 
 
 def has_official(kb: index.KnowledgeBase) -> bool:
@@ -22,8 +24,10 @@ def has_official(kb: index.KnowledgeBase) -> bool:
 
 
 def answer_text(res: index.Answer) -> str:
-    """Key points with their citations, as plain text for the clipboard."""
+    """Answer blocks with their citations, as plain text for the clipboard (the urgent lines first)."""
     lines = [f"Question: {res.query}", ""]
+    if res.urgent:
+        lines += [f"! {ln.text} ({ln.citation.label})" for ln in res.urgent.lines] + [""]
     for i, kp in enumerate(res.key_points, start=1):
         lines.append(f"{i}. {kp.text} ({kp.citation.label})")
     return "\n".join(lines)
@@ -32,6 +36,7 @@ def answer_text(res: index.Answer) -> str:
 def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filters) -> None:
     with st.container(key="answer"):
         if res.abstained:
+            show_urgent(res)
             st.header("No answer found", anchor=False)
             st.caption(escape_md(f"For: \u201c{res.query}\u201d"))
             st.warning(escape_md(res.message), icon=":material/search_off:")
@@ -44,20 +49,17 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
             terms_caption(res.terms, "Terms in your question:")
             feedback_form(kb, res)
             return
-        st.header("Key points", anchor=False)
-        number = {h.chunk.chunk_id: h.rank for h in res.hits}
-        lines = []
-        for i, kp in enumerate(res.key_points, start=1):
-            n = number.get(kp.chunk_id)
-            marker = f" [\\[{n}\\]](#passage-{n})" if n else ""
-            lines.append(f"{i}. {escape_md(kp.text)}{marker}")
-        st.markdown("\n".join(lines) if lines else "No single sentence stood out; read the passages below.",
-)
+        show_urgent(res)
+        st.header("Answer", anchor=False)
+        if res.confidence == index.UNCERTAIN:
+            st.warning(UNCERTAIN_BANNER, icon=":material/help:")
+        show_blocks(res)
         total = res.timings_ms.get("total_ms")
         st.caption(escape_md(f"For: \u201c{res.query}\u201d · {len(res.hits)} cited passages")
                    + (f" · {total / 1000:.1f} s" if total else ""))
-        if res.message:
-            st.info(escape_md(res.message))
+        message = res.message.replace(index.UNCERTAIN_NOTICE, "").strip()
+        if message:
+            st.info(escape_md(message))
         notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
             lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
@@ -71,6 +73,30 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
             feedback_form(kb, res)
 
         show_passages(kb, res)
+
+
+def show_urgent(res: index.Answer) -> None:
+    """The pinned card for a question about immediate danger: every line a quoted, cited sentence."""
+    if not res.urgent or not res.urgent.lines:
+        return
+    with st.container(key="urgent-card", border=True):
+        st.markdown(f":material/emergency: **{escape_md(URGENT_TITLE)}**")
+        for i, line in enumerate(res.urgent.lines):
+            st.markdown(f"> {escape_md(line.text)}")
+            st.caption(escape_md(line.citation.label))
+
+
+def show_blocks(res: index.Answer) -> None:
+    """Each answer block: the paragraph as printed, its answering sentence highlighted, its own
+    citation, and a link to the passage it comes from. Lines (list items) stay lines."""
+    number = {h.chunk.chunk_id: h.rank for h in res.hits}
+    # With no block, the answer's message (index.answer.NO_SENTENCE, shown below) says so once.
+    for i, kp in enumerate(res.key_points, start=1):
+        n = number.get(kp.chunk_id)
+        with st.container(key=f"answer-block-{i}", border=True):
+            marker = f" [\\[{n}\\]](#passage-{n})" if n else ""
+            st.markdown(highlighted_md(kp.text, [kp.highlight] if kp.highlight else []) + marker)
+            st.caption(escape_md(kp.citation.label))
 
 
 def show_passages(kb: index.KnowledgeBase, res: index.Answer) -> None:

@@ -45,7 +45,17 @@ CSS = """
 [class*="st-key-passage-"] [data-testid="stCaptionContainer"] { font-size: 0.8rem; line-height: 1.45; }
 [class*="st-key-actions-"] { gap: 0.75rem; row-gap: 0.25rem; }
 .st-key-answer h2 { font-size: 1.6rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
+/* Answer blocks: the paragraph, then its citation; the urgent card reads as an alert, above them. */
+[class*="st-key-answer-block-"] { gap: 0.35rem; padding: 0.6rem 0.8rem; }
+[class*="st-key-answer-block-"] p { line-height: 1.5; }
+[class*="st-key-answer-block-"] [data-testid="stCaptionContainer"] { font-size: 0.8rem; line-height: 1.4; }
+.st-key-urgent-card { background: #fdecea; color: #611a15; gap: 0.3rem; padding: 0.6rem 0.8rem; }
+.st-key-urgent-card blockquote { margin: 0; padding-left: 0.6rem; border-left-color: #c62828; }
+.st-key-urgent-card blockquote p { color: #3b0f0c; }
+.st-key-urgent-card [data-testid="stCaptionContainer"] { font-size: 0.78rem; line-height: 1.35; }
 @media (max-width: 640px) {
+  [class*="st-key-answer-block-"] p { font-size: 0.92rem; line-height: 1.45; }
+  .st-key-urgent-card p { font-size: 0.9rem; line-height: 1.4; }
   .stMainBlockContainer, [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; padding-left: 0.75rem;
     padding-right: 0.75rem; }
   .stMainBlockContainer [data-testid="stVerticalBlock"] { gap: 0.6rem; }
