@@ -36,7 +36,7 @@ def built(tmp_path_factory):
 def test_chunks_json_lines_carry_the_citation(built):
     env, key = built
     rows = [json.loads(line) for line in run(["chunks", "--json"], env).stdout.splitlines()]
-    assert rows and all(set(r) == {"chunk_id", "citation", "text"} for r in rows)
+    assert rows and all(set(r) == {"chunk_id", "citation", "text", "footnotes"} for r in rows)
     cited = {lab: r["citation"] for r in rows for lab in r["citation"]["paragraphs"]}
     assert sorted(cited, key=int) == sorted(key["paragraphs"], key=int)
     for lab, want in key["paragraphs"].items():

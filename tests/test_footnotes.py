@@ -9,6 +9,7 @@ the foot of the page. The other fixtures are fpdf2 PDFs.
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -83,6 +84,12 @@ def test_footnotes_shown_in_markdown_and_word_exports(marked):
     doc = Document(io.BytesIO(export.to_docx([stored], now="2025-01-01 00:00")))
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "Footnotes" in body and f"41 {key['footnotes']['41']}" in body
+    # The basket's storage keeps them, so an export after a reload still prints them.
+    from wtkb.ui.browser import parse_stored
+
+    reloaded = parse_stored(json.dumps({"items": [stored]}))[0]
+    assert reloaded["footnotes"] == [[m, t] for m, t in key["footnotes"].items()]
+    assert f"- 41 {key['footnotes']['41']}" in export.to_markdown([reloaded])
     # A control character in a stored footnote (a hand-edited basket) is sanitised, not fatal.
     stored["footnotes"] = [["41", "bad\x0bnote\x00"]]
     assert "bad" in export.to_markdown([stored]) and export.to_docx([stored])

@@ -32,7 +32,8 @@ def chunks(
         records = lib.read_chunks(settings, doc_id=doc)
     for c in records:
         if as_json:
-            row = {"chunk_id": c.chunk_id, "citation": lib.citation(c), "text": c.text}
+            row = {"chunk_id": c.chunk_id, "citation": lib.citation(c), "text": c.text,
+                   "footnotes": [{"marker": f.marker, "text": f.text, "page": f.page} for f in c.footnotes]}
             sys.stdout.write(safe_json(row) + "\n")
         else:
             sys.stdout.write(f"{plain(c.chunk_id)}\t{plain(lib.label(c))}\n")

@@ -115,6 +115,11 @@ def parse_stored(raw: object) -> list[dict]:
         highlights = ex.get("highlights")
         clean["highlights"] = [h for h in highlights if isinstance(h, str)] if isinstance(highlights, list) else []
         clean["citation"] = ex.get("citation") if isinstance(ex.get("citation"), dict) else {}
+        notes = ex.get("footnotes")
+        notes = [list(f) for f in notes if isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f)] \
+            if isinstance(notes, list) else []
+        if notes:  # the footnotes the passage cites, kept so an export after a reload still prints them
+            clean["footnotes"] = notes
         out.append(clean)
     return out
 
