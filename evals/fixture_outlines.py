@@ -181,7 +181,7 @@ def structure_tree(path: Path) -> dict:
     for title, page in [("Contents", 2)] + chapters:
         w.bookmark(f"{title} {page}", level=1)
     w.contents(chapters)
-    for title, _ in chapters:
+    for n, (title, _) in enumerate(chapters):
         w.page()
         w.bookmark(title, level=1)
         w.heading(title)
@@ -190,10 +190,30 @@ def structure_tree(path: Path) -> dict:
                 w.bookmark("\u2022", level=1)
                 w.bookmark("Figure", level=1)
                 w.bookmark(" ", level=1)
+            _typeset_sections(w, n, i)
             w.paragraphs(4)
             if i == 0:
                 w.page()
     return w.save(path)
+
+
+# Headings the printed contents does not list, set the way DfE guidance sets them.
+WRAPPED_SECTION = ("Initial steps when a worry", "is first raised")  # its last line starts in lower case
+NUMBERED_SECTION = "1. Acting early"  # bold at body size, numbered like a paragraph
+BOX_LABEL = "Case study"  # printed on a box in every chapter: a label, not a section
+
+
+def _typeset_sections(w: _Writer, chapter: int, half: int) -> None:
+    """One unlisted heading per half chapter, and a box label in every chapter."""
+    if half == 0:  # below the page's first paragraph, out of the running-header zone
+        w.paragraphs(1)
+        w.pdf.set_font("Helvetica", "B", 11)
+        w.pdf.multi_cell(0, 6, BOX_LABEL, new_x="LMARGIN", new_y="NEXT")
+    if chapter == 0 and half == 1:
+        for part in WRAPPED_SECTION:
+            w.heading(part, size=14, chapter=False)
+    elif chapter == 1 and half == 1:
+        w.heading(NUMBERED_SECTION, size=11, chapter=False)
 
 
 BUILDERS = {"late_contents": late_contents, "contents_and_annex": contents_and_annex,

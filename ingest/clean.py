@@ -188,21 +188,54 @@ def demote_minor_headings(lines: list[Line]) -> list[Line]:
     return lines
 
 
+NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z]")  # "2. Early help", set in bold at body size
+BOX_LABEL_REPEATS = 3  # a heading title printed this often ("Case study") labels a box, not a section
+
+
 def headings_below(lines: list[Line], depth: int) -> list[Line]:
     """Sections the contents page does not list, from typography.
 
     A contents page often lists only chapters, or chapters and their first
     level; headings deeper than that are still set apart by type. Each
     distinct heading size below the listed levels becomes one level deeper,
-    largest first; bold at body size is the deepest.
+    largest first; bold at body size is the deepest. A short bold numbered
+    line ("2. Early help") is a heading here (numbered paragraphs are not set
+    in bold); a heading's last wrapped line that starts in lower case ("is
+    made") is joined to it; a title repeated on many pages ("Case study") is
+    a box label and stays in the text.
     """
     size = body_size(lines)
-    found = [ln for ln in lines if not ln.style and size and looks_like_heading(ln, size)]
+    found = [ln for ln in lines if not ln.style and size and (looks_like_heading(ln, size) or _numbered_heading(ln))]
     ranks = sorted({round(ln.size) for ln in found if ln.size > size * 1.08}, reverse=True)
     for ln in found:
         rank = ranks.index(round(ln.size)) if round(ln.size) in ranks and ln.size > size * 1.08 else len(ranks)
         ln.style, ln.level = "section", depth + 1 + rank
-    return unmark_sentences(merge_wrapped_headings(lines), depth + 1)
+    repeated = Counter(ln.text for ln in found)
+    for ln in found:
+        if repeated[ln.text] >= BOX_LABEL_REPEATS:
+            ln.style, ln.level = "para", -1
+    return unmark_sentences(merge_wrapped_headings(_join_heading_tails(lines)), depth + 1)
+
+
+def _numbered_heading(ln: Line) -> bool:
+    return (ln.bold and bool(NUMBERED_HEADING.match(ln.text)) and len(ln.text.split()) <= 12
+            and not re.search(r"[.:;,]$", ln.text))
+
+
+def _join_heading_tails(lines: list[Line]) -> list[Line]:
+    """A heading whose wrapped lines start in lower case ("Initial considerations when the report" /
+    "is made") is one heading: those lines are typeset like it, right under it. A bold sentence
+    wrapped the same way is joined too, and ``unmark_sentences`` then returns it to the text."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (prev and prev.style == "section" and not ln.style and ln.text[:1].islower() and ln.page == prev.page
+                and ln.bold == prev.bold and abs(ln.size - prev.size) < 0.5 and len(ln.text.split()) <= 20
+                and not re.search(r"[.:;?!]$", prev.text) and (not ln.top or not prev.top or ln.top - prev.top < 0.06)):
+            prev.text = f"{prev.text} {ln.text}"
+            continue
+        out.append(ln)
+    return out
 
 
 def unmark_sentences(lines: list[Line], min_level: int = -1) -> list[Line]:

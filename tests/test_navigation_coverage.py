@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.fixture_outlines import BUILDERS
+from evals.fixture_outlines import BOX_LABEL, BUILDERS, NUMBERED_SECTION, WRAPPED_SECTION
 from ingest import ingest_file
 from ingest.coverage import MIN_ACCOUNTED, measure, page_ranges, word_counts
 from ingest.outline import navigation_problem
@@ -60,7 +60,11 @@ def test_structure_tree_bookmarks_give_way_to_the_printed_contents(tmp_path):
     printed = {c["title"].split(": ", 1)[1] for c in key["chapters"]}
     assert {c.chapter_title for c in result.chunks} == printed
     sections = {s for c in result.chunks for s in c.section}
-    assert not sections & {"Figure", "\u2022", "Structure Bookmarks"}
+    assert not sections & {"Figure", "\u2022", "Structure Bookmarks", BOX_LABEL}
+    # Headings the contents does not list come from type: a wrapped one whole, a bold numbered one,
+    # and a box label repeated in every chapter stays in the text.
+    assert {" ".join(WRAPPED_SECTION), NUMBERED_SECTION} <= sections
+    assert " ".join(c.text for c in result.chunks).count(BOX_LABEL) == 3
 
 
 def _h(title: str, page: int, depth: int = 0) -> Heading:
