@@ -619,13 +619,19 @@ def test_a_weak_match_is_shown_under_the_uncertain_banner(env, monkeypatch):
     """Issue 18: between refusal and a confident answer the app says the passages may not answer."""
     from wtkb.ui.answer_view import UNCERTAIN_BANNER
 
+    import streamlit as st
+
     monkeypatch.setenv("WTKB_ANSWER_ABOVE", "100")  # every answer that is not refused is uncertain
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    ask(app, REVIEW_Q)
-    assert [w.value for w in app.warning] == [UNCERTAIN_BANNER]
-    assert "five working days" in unescape("\n".join(m.value for m in app.markdown))  # blocks still shown
-    assert not any(index.UNCERTAIN_NOTICE in i.value for i in app.info)  # said once, as the banner
+    st.cache_resource.clear()  # the app keeps one KnowledgeBase (with its settings) per index
+    try:
+        app = AppTest.from_file(str(APP), default_timeout=60)
+        app.run()
+        ask(app, REVIEW_Q)
+        assert [w.value for w in app.warning] == [UNCERTAIN_BANNER]
+        assert "five working days" in unescape("\n".join(m.value for m in app.markdown))  # blocks still shown
+        assert not any(index.UNCERTAIN_NOTICE in i.value for i in app.info)  # said once, as the banner
+    finally:
+        st.cache_resource.clear()  # later tests get the default settings back
 
 
 def test_an_urgent_question_gets_no_card_when_the_index_cannot_cite_one(at):
