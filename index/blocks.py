@@ -24,8 +24,9 @@ from ingest.records import Chunk
 
 # A printed paragraph label at the start of a paragraph: "62. ", "4.12 ", "A.3. ", "(a) ".
 LABEL_AT_START = re.compile(r"^\s*(\(?[A-Z]?\d+(?:\.\d+)*[a-z]?\)?|\([a-z]\))\.?\s+")
-# A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\u2018\u201c\d])")
+# A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket; a bullet
+# printed inside a line ("… include: • a • b") starts an item of its own.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\u2018\u201c\d])|\s+(?=\u2022\s)")
 ELLIPSIS = "\u2026"
 
 

@@ -229,3 +229,11 @@ def test_replay_grades_confidence_and_calibrates_answer_above():
     cal = ev.calibrate(qs, recs, default_threshold=-10.0, default_bar=-100.0)
     assert cal["dev"]["out_of_scope_answered"] <= ev.MAX_OOS_ANSWERED
     assert cal["refuse_below"] <= cal["answer_above"] <= 1.0  # no higher than it must be
+
+
+def test_bullets_printed_inside_one_line_are_items_too():
+    from index.blocks import units
+
+    text = "Help may be needed when a child: \u2022 is a young carer \u2022 has returned home from care"
+    assert [text[a:b] for a, b in units(text)] == ["Help may be needed when a child:", "\u2022 is a young carer",
+                                                   "\u2022 has returned home from care"]

@@ -613,3 +613,29 @@ def test_view_ids_in_the_url():
     assert view_from_url("browse") == ("browse", "") and view_from_url("Browse") == ("browse", "")
     assert view_from_url("What changed") == ("changes", "") and view_from_url("what-changed") == ("changes", "")
     assert view_from_url("") == ("ask", "") and view_from_url("nonsense") == ("ask", "nonsense")
+
+
+def test_a_weak_match_is_shown_under_the_uncertain_banner(env, monkeypatch):
+    """Issue 18: between refusal and a confident answer the app says the passages may not answer."""
+    from wtkb.ui.answer_view import UNCERTAIN_BANNER
+
+    import streamlit as st
+
+    monkeypatch.setenv("WTKB_ANSWER_ABOVE", "100")  # every answer that is not refused is uncertain
+    st.cache_resource.clear()  # the app keeps one KnowledgeBase (with its settings) per index
+    try:
+        app = AppTest.from_file(str(APP), default_timeout=60)
+        app.run()
+        ask(app, REVIEW_Q)
+        assert [w.value for w in app.warning] == [UNCERTAIN_BANNER]
+        assert "five working days" in unescape("\n".join(m.value for m in app.markdown))  # blocks still shown
+        assert not any(index.UNCERTAIN_NOTICE in i.value for i in app.info)  # said once, as the banner
+    finally:
+        st.cache_resource.clear()  # later tests get the default settings back
+
+
+def test_an_urgent_question_gets_no_card_when_the_index_cannot_cite_one(at):
+    """The sample corpus says nothing about 999, police protection or emergency protection orders,
+    so the urgent card (every line quoted and cited) is left out rather than shown with uncited text."""
+    ask(at, "dad says he is going to hurt the kids tonight")
+    assert not any("If a child may be in immediate danger" in m.value for m in at.markdown)

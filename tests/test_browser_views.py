@@ -100,8 +100,11 @@ def test_phone_first_screen_shows_the_first_two_answer_blocks(browser, server):
     ask(page, FIRST_Q)
     assert scroll_top(page) == 0  # nothing scrolled
     blocks = answer_blocks(page)
-    assert blocks.count() >= 2
-    for i in (0, 1):
+    # Issue 18: a second block is shown only when it scores within the margin of the first (never as
+    # filler), so this question may get one; whatever is shown of the first two must be on the first screen.
+    assert blocks.count() >= 1
+    expect(blocks.nth(0)).to_contain_text("five working days")  # the paragraph that answers comes first
+    for i in range(min(blocks.count(), 2)):
         box = blocks.nth(i).bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844, (i, box)
     # The notice is now one line, still a link to call, and stays on screen when the answer scrolls.
