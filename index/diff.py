@@ -10,7 +10,7 @@ section renumbers everything after it), so paragraphs are matched by their text:
 2. chapters, then sections, are paired by their titles and by where their
    already-paired paragraphs went;
 3. the rest are paired by a score mixing embedding cosine (from an injected
-   encoder, so tests can use a tiny fake one) and difflib's character ratio,
+   encoder, so tests can use a tiny fake one) and difflib's ratio over words,
    with a small bonus for staying in the paired chapter; only the unpaired
    paragraphs are encoded, which keeps a 600-paragraph diff fast;
 4. a paragraph cut in two (or two joined into one) is recognised when the old
@@ -35,8 +35,8 @@ import numpy as np
 from ingest.config import Settings
 from ingest.structure import label_prefix
 
-from .diff_match import Fuzzy, in_order, pair_regions, split_joins
-from .diff_text import normalise, number_change, skeleton
+from .diff_match import Fuzzy, in_order, pair_regions, split_joins, title_pairs
+from .diff_text import normalise, number_change, skeleton, text_ratio
 
 Encoder = Callable[[list[str]], np.ndarray]  # texts -> unit-length rows
 KINDS = ("unchanged", "renumbered", "footnote", "reworded", "moved", "split", "merged", "new", "removed")
@@ -188,11 +188,6 @@ def paragraphs_from_chunks(chunks: Sequence) -> list[Para]:
 
 # ---------------------------------------------------------------- text helpers
 
-def char_ratio(a: str, b: str) -> float:
-    """difflib's character ratio; autojunk off, since every letter is "popular" in prose."""
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
 def word_diff(old: str, new: str) -> tuple[Segment, ...]:
     """A word-level diff, whitespace kept with the words so the pieces rejoin into the texts."""
     a, b = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
@@ -243,7 +238,7 @@ def align(old: Sequence[Para], new: Sequence[Para], encode: Encoder | None = Non
         return p.chapter
 
     chapters = map_regions(old, new, pairs, chapter_key, lambda p: p.chapter_title, s)
-    ratio = functools.lru_cache(maxsize=None)(char_ratio)  # each pair's ratio is computed once
+    ratio = functools.lru_cache(maxsize=None)(text_ratio)  # each pair's ratio is computed once
     fuzzy = Fuzzy(s, ratio)
     pairs.update(fuzzy.match(old, new, on, nn, pairs, encode))
     chapters = map_regions(old, new, pairs, chapter_key, lambda p: p.chapter_title, s)
@@ -293,19 +288,9 @@ def _title_share(a: Sequence[Para], b: Sequence[Para], title_min: float) -> floa
     if not a:
         return 1.0
     size = Counter(normalise(p.section) for p in a)
-    theirs = {normalise(p.section) for p in b}
-    sm = difflib.SequenceMatcher(None, autojunk=False)
-    found = 0
-    for title, n in size.items():
-        if title in theirs:
-            found += n
-            continue
-        sm.set_seq2(title)
-        for t in theirs:
-            sm.set_seq1(t)
-            if sm.real_quick_ratio() >= title_min and sm.quick_ratio() >= title_min and sm.ratio() >= title_min:
-                found += n
-                break
+    ours, theirs = list(size), sorted({normalise(p.section) for p in b})
+    known = set(theirs) | {ours[x] for x, _ in title_pairs(ours, theirs, title_min)}
+    found = sum(n for title, n in size.items() if title in known)
     return found / len(a)
 
 
@@ -335,7 +320,7 @@ def _exact_pairs(on: list[str], nn: list[str]) -> dict[int, int]:
 
 def _classify(old, new, on, nn, pairs, place: Placement, splits, merges, ratio=None) -> list[Change]:
     """Turn pairs into changes, listed in the new edition's order (removed ones where they stood)."""
-    ratio = ratio or char_ratio
+    ratio = ratio or text_ratio
     placed: list[tuple[float, Change]] = []
     taken_old = {i for i in splits} | {i for group in merges.values() for i in group}
     taken_new = {j for group in splits.values() for j in group} | set(merges)

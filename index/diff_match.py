@@ -8,7 +8,6 @@ paragraphs and normalised texts in, index pairs out.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,30 +16,24 @@ import numpy as np
 
 from ingest.config import Settings
 
-from .diff_text import normalise
+from .diff_text import may_reach, normalise, title_ratio
 
 
 def pair_regions(old_titles: dict[str, str], new_titles: dict[str, str], votes: dict[str, Counter],
                  size: Counter, title_min: float) -> dict[str, str]:
     """Greedy one-to-one pairing of regions by (share of paragraphs that went there + title similarity).
 
-    Titles are compared only where they could reach ``title_min`` (difflib's
-    cheap upper bounds first): an edition with hundreds of misread headings
-    would otherwise cost a character ratio for every pair of them.
+    Titles are compared only where they share words (``title_pairs``): an
+    edition with hundreds of misread headings would otherwise cost a character
+    ratio for every pair of them.
     """
     scored: list[tuple[float, str, str]] = []
-    sm = difflib.SequenceMatcher(None, autojunk=False)
-    norm_old = {o: normalise(t) for o, t in old_titles.items()}
-    for n, nt in new_titles.items():
-        sm.set_seq2(normalise(nt))
-        for o in old_titles:
+    olds, news = list(old_titles), list(new_titles)
+    alike = title_pairs([old_titles[o] for o in olds], [new_titles[n] for n in news], title_min)
+    for b, n in enumerate(news):
+        for a, o in enumerate(olds):
             share = votes.get(o, Counter()).get(n, 0) / max(size.get(o, 0), 1)
-            t = 0.0
-            if nt and norm_old[o]:
-                sm.set_seq1(norm_old[o])
-                if sm.real_quick_ratio() >= title_min and sm.quick_ratio() >= title_min:
-                    t = sm.ratio()
-            t = t if t >= title_min else 0.0
+            t = alike.get((a, b), 0.0)
             if share or t:
                 scored.append((share + t, o, n))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -50,6 +43,23 @@ def pair_regions(old_titles: dict[str, str], new_titles: dict[str, str], votes: 
         if o not in out and n not in used:
             out[o] = n
             used.add(n)
+    return out
+
+
+def title_pairs(a: Sequence[str], b: Sequence[str], floor: float) -> dict[tuple[int, int], float]:
+    """Character ratio (at least ``floor``) of the headings of ``a`` and ``b`` that are alike,
+    by position. Only pairs whose bag-of-words cosine is near a half or more are compared: two
+    headings that alike always share words, and the screen is one matrix product."""
+    na = [normalise(t)[:120] for t in a]
+    nb = [normalise(t)[:120] for t in b]
+    if not na or not nb:
+        return {}
+    cos = lexical_cosine(na, nb)
+    out: dict[tuple[int, int], float] = {}
+    for x, y in zip(*np.nonzero(cos >= 0.45)):
+        r = title_ratio(na[x], nb[y], floor)
+        if r >= floor:
+            out[(int(x), int(y))] = r
     return out
 
 
@@ -79,7 +89,7 @@ class Fuzzy:
     """Pairs the paragraphs that found no identical partner.
 
     Candidates are the best few by the larger of embedding and bag-of-words
-    cosine, in both directions; only those get the (slow) character ratio, and
+    cosine, in both directions; only those get the (slower) word ratio, and
     only when difflib's cheap upper bound says the pair could still reach
     ``diff_match_min``. The score is ``w * cosine + (1 - w) * ratio`` plus a
     bonus for sitting in the reading-order gap between the paragraphs' paired
@@ -128,8 +138,7 @@ class Fuzzy:
                 continue
             bonus = s.diff_place_bonus if gap[i][0] < j < gap[i][1] else 0.0
             need = (s.diff_match_min - bonus - w * float(emb[a, b])) / max(1 - w, 1e-9)
-            sm = difflib.SequenceMatcher(None, on[i], nn[j], autojunk=False)
-            if sm.real_quick_ratio() < need or sm.quick_ratio() < need:
+            if not may_reach(on[i], nn[j], need):
                 continue
             score = w * float(emb[a, b]) + (1 - w) * self.ratio(on[i], nn[j]) + bonus
             scored.append((score, i, j))
@@ -219,7 +228,7 @@ def _joins(src, dst, sn: list[str], dn: list[str], pairs: dict[int, int], candid
                 if other in inverse or (dst[a].chapter, dst[a].section) != (dst[b].chapter, dst[b].section):
                     continue
                 joined = f"{dn[a]} {dn[b]}"
-                if not _may_reach(sn[i], joined, s.diff_split_min):
+                if not may_reach(sn[i], joined, s.diff_split_min):
                     continue
                 single = ratio(sn[i], dn[j]) if single is None else single
                 both = ratio(sn[i], joined)
@@ -230,13 +239,6 @@ def _joins(src, dst, sn: list[str], dn: list[str], pairs: dict[int, int], candid
             out[i] = best[1]
             used.update(best[1])
     return out
-
-
-def _may_reach(a: str, b: str, floor: float) -> bool:
-    """difflib's cheap upper bounds: False when the character ratio cannot reach ``floor``
-    (a paragraph against two joined ones of twice its length never can)."""
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return sm.real_quick_ratio() >= floor and sm.quick_ratio() >= floor
 
 
 def split_joins(old, new, on, nn, pairs: dict[int, int], fuzzy: Fuzzy, s: Settings, ratio) \

@@ -22,6 +22,8 @@ changes under hundreds of false ones, so:
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -46,6 +48,34 @@ def normalise(text: str) -> str:
     return _LINE_HYPHEN.sub("", text)
 
 
+@functools.lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    """A text's words and punctuation marks, the units the paragraph ratio compares."""
+    return tuple(re.findall(r"\w+|[^\w\s]", text))
+
+
+def text_ratio(a: str, b: str) -> float:
+    """difflib's ratio over words (autojunk off: every word of prose is "popular"). Words,
+    not characters: a 150-word paragraph is ~900 characters, and difflib's cost grows with
+    the square of the length, which made a 600-paragraph diff take minutes."""
+    return difflib.SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
+
+
+def may_reach(a: str, b: str, floor: float) -> bool:
+    """difflib's cheap upper bounds on ``text_ratio``: False when it cannot reach ``floor``."""
+    sm = difflib.SequenceMatcher(None, words(a), words(b), autojunk=False)
+    return sm.real_quick_ratio() >= floor and sm.quick_ratio() >= floor
+
+
+def title_ratio(a: str, b: str, floor: float) -> float:
+    """Character ratio of two headings (0 when the cheap bounds say it is below ``floor``). A
+    "heading" over 120 characters is body text misread as one and is compared by its start."""
+    sm = difflib.SequenceMatcher(None, a[:120], b[:120], autojunk=False)
+    if sm.real_quick_ratio() < floor or sm.quick_ratio() < floor:
+        return 0.0
+    return sm.ratio()
+
+
 def skeleton(normalised: str) -> str:
     """A normalised text without its digits: equal skeletons differ at most in numbers."""
     return re.sub(r"\s+", " ", _DIGITS.sub("", normalised)).strip()
@@ -60,8 +90,6 @@ def number_change(old: str, new: str, label_map: Mapping[str, str] | None = None
     """For two normalised texts with equal skeletons: "renumbered" when every number that
     differs is a cross-reference, "footnote" when every one is a footnote marker (a mix of
     the two is "renumbered"), None when some other number changed (a real rewording)."""
-    import difflib
-
     a, b = _tokens(old), _tokens(new)
     if [t for t in a if not t.isdigit()] != [t for t in b if not t.isdigit()]:
         return None
