@@ -245,7 +245,7 @@ def align(old: Sequence[Para], new: Sequence[Para], encode: Encoder | None = Non
     sections = map_regions(old, new, pairs, _section_key, lambda p: p.section or p.chapter_title, s)
     splits, merges = split_joins(old, new, on, nn, pairs, fuzzy, s, ratio)
     place = Placement(old, new, pairs, chapters, sections, s)
-    changes = _classify(old, new, on, nn, pairs, place, splits, merges, ratio)
+    changes = _regroup(_classify(old, new, on, nn, pairs, place, splits, merges, ratio), ratio, s)
     return Alignment(old_doc, new_doc, changes, chapters, time.perf_counter() - t0)
 
 
@@ -363,3 +363,76 @@ def _classify(old, new, on, nn, pairs, place: Placement, splits, merges, ratio=N
             placed.append((anchor + 0.5, Change("removed", (o,), (), 0.0)))
     placed.sort(key=lambda t: t[0])
     return [c for _, c in placed]
+
+
+_LOOSE = ("reworded", "new", "removed")
+
+
+def _letters(paras: Sequence[Para]) -> str:
+    return " ".join(re.findall(r"[^\W\d_]+", normalise(" ".join(p.text for p in paras))))
+
+
+def _regroup(changes: list[Change], ratio, s: Settings) -> list[Change]:
+    """Read each run of neighbouring rewordings, insertions and removals as one stretch of text.
+
+    Two editions read with different paragraph breaks (a line misread as a heading cuts a
+    paragraph in two; bullets become paragraphs of their own) give runs such as "para 17
+    removed, an unnumbered paragraph reworded into para 17". When a run's old and new
+    paragraphs, each joined, have the same words, that stretch is unchanged; a rewording next to
+    a removal or an insertion that reads clearly better joined with it is one rewording.
+    """
+    out: list[Change] = []
+    run: list[Change] = []
+
+    def flush():
+        out.extend(_one_stretch(run, ratio, s) if len(run) > 1 else run)
+        run.clear()
+
+    for ch in changes:
+        if ch.kind in _LOOSE:
+            run.append(ch)
+        else:
+            flush()
+            out.append(ch)
+    flush()
+    return out
+
+
+def _one_stretch(run: list[Change], ratio, s: Settings) -> list[Change]:
+    """The run with each stretch of it whose two sides have the same words made one unchanged
+    change, and each pair (a rewording beside a removal or insertion) that reads clearly
+    better joined made one rewording."""
+    whole = _stretch(run, ratio, s, pair_only=False) if len(run) <= s.diff_stretch_max else None
+    if whole is not None:
+        return [whole]
+    out: list[Change] = []
+    k = 0
+    while k < len(run):
+        for end in range(min(len(run), k + s.diff_stretch_max), k + 1, -1):
+            got = _stretch(run[k:end], ratio, s)
+            if got is not None:
+                out.append(got)
+                k = end
+                break
+        else:
+            out.append(run[k])
+            k += 1
+    return out
+
+
+def _stretch(part: list[Change], ratio, s: Settings, pair_only: bool = True) -> Change | None:
+    olds = sorted({p.index: p for ch in part for p in ch.old}.values(), key=lambda p: p.index)
+    news = sorted({p.index: p for ch in part for p in ch.new}.values(), key=lambda p: p.index)
+    contiguous = all(b.index - a.index == 1 for side in (olds, news) for a, b in zip(side, side[1:]))
+    if not olds or not news or not contiguous:
+        return None
+    if _letters(olds) == _letters(news):
+        return Change("unchanged", tuple(olds), tuple(news))
+    if pair_only and (len(part) != 2 or "reworded" not in {c.kind for c in part}):
+        return None
+    alone = max((c.similarity for c in part if c.kind == "reworded"), default=0.0)
+    a, b = " ".join(p.text for p in olds), " ".join(p.text for p in news)
+    r = ratio(normalise(a), normalise(b))
+    if r < max(s.diff_split_min, alone + s.diff_split_gain):
+        return None
+    return Change("reworded", tuple(olds), tuple(news), r, word_diff(a, b))

@@ -103,6 +103,9 @@ class Settings:
     # Sections are evidence of a move only when this share of paired paragraphs sits in sections
     # that pair with each other and no more than (1 - this) of either edition's headings are junk.
     diff_section_trust: float = 0.8
+    # A run of neighbouring changes this long or shorter (paragraphs per side) is also read as one
+    # stretch of text, so differently placed paragraph breaks are not rewordings (index.diff._regroup).
+    diff_stretch_max: int = 12
     diff_default_pair: tuple[str, ...] = ("wt2018-guidance", "wt2023-guidance")
 
     # Fetching official documents.
@@ -160,6 +163,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_text_bytes": (1, None), "min_pdf_bytes": (0, None), "max_lines_per_page": (1, None),
     "max_pdf_pages": (1, None), "max_front_matter_bytes": (1, None), "max_front_matter_aliases": (0, None),
     "version_grace_s": (0, None), "batch_progress_every_s": (0, None), "diff_section_trust": (0, 1),
+    "diff_stretch_max": (1, 10_000),
 }
 SYSTEM_DIRS = ("/proc", "/sys", "/dev")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
