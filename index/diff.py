@@ -5,14 +5,17 @@ paragraph by paragraph, what is the same, what was reworded, what moved, what
 is new and what went. Paragraph numbers cannot be trusted for this (an inserted
 section renumbers everything after it), so paragraphs are matched by their text:
 
-1. identical text (after normalising case, quotes and spacing) pairs at once;
+1. identical text (after normalising case, quotes, spacing, ligatures and
+   line-break hyphens, and leaving digits out) pairs at once;
    most paragraphs of a revision are untouched, so this is most of the work;
 2. chapters, then sections, are paired by their titles and by where their
    already-paired paragraphs went;
-3. the rest are paired by a score mixing embedding cosine (from an injected
-   encoder, so tests can use a tiny fake one) and difflib's ratio over words,
-   with a small bonus for staying in the paired chapter; only the unpaired
-   paragraphs are encoded, which keeps a 600-paragraph diff fast;
+3. the rest are paired by a score mixing a cosine and difflib's ratio over
+   words, with a small bonus for sitting in the reading-order gap the paired
+   neighbours leave: first the bag-of-words cosine, then embedding cosine
+   (from an injected encoder, so tests can use a tiny fake one) for what is
+   still unpaired, so only heavily reworded, new and removed paragraphs are
+   encoded, which keeps a 600-paragraph diff fast;
 4. a paragraph cut in two (or two joined into one) is recognised when the old
    text matches the two new neighbours read together much better than either.
 
@@ -240,7 +243,9 @@ def align(old: Sequence[Para], new: Sequence[Para], encode: Encoder | None = Non
     chapters = map_regions(old, new, pairs, chapter_key, lambda p: p.chapter_title, s)
     ratio = functools.lru_cache(maxsize=None)(text_ratio)  # each pair's ratio is computed once
     fuzzy = Fuzzy(s, ratio)
-    pairs.update(fuzzy.match(old, new, on, nn, pairs, encode))
+    pairs.update(fuzzy.match(old, new, on, nn, pairs, None))  # words first: most pairs need no model
+    if encode is not None:  # the model only for what the words left unpaired (heavy rewordings)
+        pairs.update(fuzzy.match(old, new, on, nn, pairs, encode))
     chapters = map_regions(old, new, pairs, chapter_key, lambda p: p.chapter_title, s)
     sections = map_regions(old, new, pairs, _section_key, lambda p: p.section or p.chapter_title, s)
     splits, merges = split_joins(old, new, on, nn, pairs, fuzzy, s, ratio)
