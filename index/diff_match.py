@@ -7,6 +7,7 @@ paragraphs and normalised texts in, index pairs out.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -15,16 +16,24 @@ import numpy as np
 
 from ingest.config import Settings
 
+from .diff_text import may_reach, normalise, title_ratio
+
 
 def pair_regions(old_titles: dict[str, str], new_titles: dict[str, str], votes: dict[str, Counter],
-                 size: Counter, title_min: float, ratio: Callable[[str, str], float]) -> dict[str, str]:
-    """Greedy one-to-one pairing of regions by (share of paragraphs that went there + title similarity)."""
+                 size: Counter, title_min: float) -> dict[str, str]:
+    """Greedy one-to-one pairing of regions by (share of paragraphs that went there + title similarity).
+
+    Titles are compared only where they share words (``title_pairs``): an
+    edition with hundreds of misread headings would otherwise cost a character
+    ratio for every pair of them.
+    """
     scored: list[tuple[float, str, str]] = []
-    for o, ot in old_titles.items():
-        for n, nt in new_titles.items():
+    olds, news = list(old_titles), list(new_titles)
+    alike = title_pairs([old_titles[o] for o in olds], [new_titles[n] for n in news], title_min)
+    for b, n in enumerate(news):
+        for a, o in enumerate(olds):
             share = votes.get(o, Counter()).get(n, 0) / max(size.get(o, 0), 1)
-            t = ratio(ot, nt) if ot and nt else 0.0
-            t = t if t >= title_min else 0.0
+            t = alike.get((a, b), 0.0)
             if share or t:
                 scored.append((share + t, o, n))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -34,6 +43,23 @@ def pair_regions(old_titles: dict[str, str], new_titles: dict[str, str], votes: 
         if o not in out and n not in used:
             out[o] = n
             used.add(n)
+    return out
+
+
+def title_pairs(a: Sequence[str], b: Sequence[str], floor: float) -> dict[tuple[int, int], float]:
+    """Character ratio (at least ``floor``) of the headings of ``a`` and ``b`` that are alike,
+    by position. Only pairs whose bag-of-words cosine is near a half or more are compared: two
+    headings that alike always share words, and the screen is one matrix product."""
+    na = [normalise(t)[:120] for t in a]
+    nb = [normalise(t)[:120] for t in b]
+    if not na or not nb:
+        return {}
+    cos = lexical_cosine(na, nb)
+    out: dict[tuple[int, int], float] = {}
+    for x, y in zip(*np.nonzero(cos >= 0.45)):
+        r = title_ratio(na[x], nb[y], floor)
+        if r >= floor:
+            out[(int(x), int(y))] = r
     return out
 
 
@@ -63,9 +89,13 @@ class Fuzzy:
     """Pairs the paragraphs that found no identical partner.
 
     Candidates are the best few by the larger of embedding and bag-of-words
-    cosine, in both directions; only those get the (slow) character ratio. The
-    score is ``w * cosine + (1 - w) * ratio`` plus a bonus for staying in the
-    paired chapter, and pairs are accepted greedily from the best down.
+    cosine, in both directions; only those get the (slower) word ratio, and
+    only when difflib's cheap upper bound says the pair could still reach
+    ``diff_match_min``. The score is ``w * cosine + (1 - w) * ratio`` plus a
+    bonus for sitting in the reading-order gap between the paragraphs' paired
+    neighbours (label sequence, not section placement, which differs whenever
+    the two editions' headings were read differently); pairs are accepted
+    greedily from the best down.
     """
 
     def __init__(self, settings: Settings, ratio: Callable[[str, str], float]):
@@ -75,8 +105,7 @@ class Fuzzy:
         self.candidates_new: dict[int, list[int]] = {}
         self.encoded = 0
 
-    def match(self, old, new, on: list[str], nn: list[str], pairs: dict[int, int], chapters: dict[str, str],
-              encode) -> dict[int, int]:
+    def match(self, old, new, on: list[str], nn: list[str], pairs: dict[int, int], encode) -> dict[int, int]:
         s = self.s
         taken = set(pairs.values())
         uo = [i for i in range(len(old)) if i not in pairs]
@@ -98,17 +127,20 @@ class Fuzzy:
         cols = np.argsort(-screen, axis=0)[:k, :].T
         todo = {(a, int(b)) for a in range(len(uo)) for b in rows[a]}
         todo |= {(int(a), b) for b in range(len(un)) for a in cols[b]}
+        gap = _gaps(pairs, len(new))
         scored = []
         w = s.diff_cosine_weight
-        for a, b in todo:
+        for a, b in sorted(todo):
             i, j = uo[a], un[b]
             self.candidates_old.setdefault(i, []).append(j)
             self.candidates_new.setdefault(j, []).append(i)
             if screen[a, b] < s.diff_screen_min:
                 continue
-            score = w * float(emb[a, b]) + (1 - w) * self.ratio(on[i], nn[j])
-            if chapters.get(old[i].chapter) == new[j].chapter:
-                score += s.diff_place_bonus
+            bonus = s.diff_place_bonus if gap[i][0] < j < gap[i][1] else 0.0
+            need = (s.diff_match_min - bonus - w * float(emb[a, b])) / max(1 - w, 1e-9)
+            if not may_reach(on[i], nn[j], need):
+                continue
+            score = w * float(emb[a, b]) + (1 - w) * self.ratio(on[i], nn[j]) + bonus
             scored.append((score, i, j))
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
         out: dict[int, int] = {}
@@ -118,6 +150,52 @@ class Fuzzy:
                 out[i] = j
                 used.add(j)
         return out
+
+
+def in_order(pairs: dict[int, int]) -> set[int]:
+    """Old indexes of the longest run of pairs whose new positions rise with the old ones
+    (patience sorting, O(n log n)): the paragraphs that kept their place in the reading order."""
+    items = sorted(pairs.items())
+    tails: list[int] = []  # smallest new index ending a run of each length
+    tail_at: list[int] = []  # position in items of that tail
+    back = [-1] * len(items)
+    for pos, (_, j) in enumerate(items):
+        k = bisect.bisect_left(tails, j)
+        back[pos] = tail_at[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(j)
+            tail_at.append(pos)
+        else:
+            tails[k], tail_at[k] = j, pos
+    out: set[int] = set()
+    pos = tail_at[-1] if tail_at else -1
+    while pos >= 0:
+        out.add(items[pos][0])
+        pos = back[pos]
+    return out
+
+
+def _gaps(pairs: dict[int, int], n_new: int) -> "_GapLookup":
+    """For every old index, the new positions of its nearest in-order paired neighbours
+    before and after: where an unpaired paragraph's partner should be."""
+    keep = sorted((i, pairs[i]) for i in in_order(pairs))
+    return _GapLookup([i for i, _ in keep], [j for _, j in keep], n_new)
+
+
+class _GapLookup(dict):
+    """A lazy ``old index -> (low, high)`` map over the in-order anchors."""
+
+    def __init__(self, olds: list[int], news: list[int], n_new: int):
+        super().__init__()
+        self.olds, self.news, self.n_new = olds, news, n_new
+
+    def __missing__(self, i: int) -> tuple[int, int]:
+        k = bisect.bisect_left(self.olds, i)
+        low = self.news[k - 1] if k else -1
+        high = self.news[k] if k < len(self.olds) else self.n_new
+        if k < len(self.olds) and self.olds[k] == i:
+            high = self.news[k + 1] if k + 1 < len(self.olds) else self.n_new
+        return (low, high)
 
 
 def _joins(src, dst, sn: list[str], dn: list[str], pairs: dict[int, int], candidates: dict[int, list[int]],
@@ -149,8 +227,11 @@ def _joins(src, dst, sn: list[str], dn: list[str], pairs: dict[int, int], candid
                 other = b if a == j else a
                 if other in inverse or (dst[a].chapter, dst[a].section) != (dst[b].chapter, dst[b].section):
                     continue
+                joined = f"{dn[a]} {dn[b]}"
+                if not may_reach(sn[i], joined, s.diff_split_min):
+                    continue
                 single = ratio(sn[i], dn[j]) if single is None else single
-                both = ratio(sn[i], f"{dn[a]} {dn[b]}")
+                both = ratio(sn[i], joined)
                 if both >= s.diff_split_min and both - single >= s.diff_split_gain:
                     if best is None or both > best[0]:
                         best = (both, (a, b))

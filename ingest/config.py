@@ -108,12 +108,18 @@ class Settings:
     # With w=0.5 every class scores 1.0 from 0.4 to 0.7; 0.55 is the middle.
     diff_match_min: float = 0.55
     diff_cosine_weight: float = 0.5
-    diff_place_bonus: float = 0.05
+    diff_place_bonus: float = 0.05  # for a candidate in the reading-order gap its neighbours' partners leave
     diff_candidates: int = 3  # per paragraph, by cosine, before the character ratio
     diff_screen_min: float = 0.3  # candidates below this cosine are never paired
     diff_title_min: float = 0.75  # chapter/section titles this alike count as the same heading
     diff_split_min: float = 0.8  # ratio of the old text to two new neighbours read together
     diff_split_gain: float = 0.15  # ... and how much better than the one paired half
+    # Sections are evidence of a move only when this share of paired paragraphs sits in sections
+    # that pair with each other and no more than (1 - this) of either edition's headings are junk.
+    diff_section_trust: float = 0.8
+    # A run of neighbouring changes this long or shorter (paragraphs per side) is also read as one
+    # stretch of text, so differently placed paragraph breaks are not rewordings (index.diff._regroup).
+    diff_stretch_max: int = 12
     diff_default_pair: tuple[str, ...] = ("wt2018-guidance", "wt2023-guidance")
 
     # Fetching official documents.
@@ -170,7 +176,8 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "fetch_max_bytes": (1, None), "fetch_max_seconds": (0.001, 86_400), "max_pdf_bytes": (1, None),
     "max_text_bytes": (1, None), "min_pdf_bytes": (0, None), "max_lines_per_page": (1, None),
     "max_pdf_pages": (1, None), "max_front_matter_bytes": (1, None), "max_front_matter_aliases": (0, None),
-    "version_grace_s": (0, None), "batch_progress_every_s": (0, None),
+    "version_grace_s": (0, None), "batch_progress_every_s": (0, None), "diff_section_trust": (0, 1),
+    "diff_stretch_max": (1, 10_000),
     "answer_passages": (1, 100), "answer_passage_weight": (0, 10), "answer_cue_weight": (0, 100),
     "answer_block_margin": (0, None), "answer_block_chars": (80, None),
 }

@@ -99,6 +99,60 @@ def test_a_whole_chapter_renumbered_is_not_moved():
     assert result.chapter_map == {"3": "4"}
 
 
+def edition_pair():
+    """Two generated editions: the new one inserts a paragraph after para 1 (renumbering every
+    later one), renumbers a cross-reference to match, changes one footnote marker and rewords
+    one paragraph; everything else is the same text."""
+    body = [TEXTS[k] for k in "abcde"]
+    old_texts = [body[0], body[1] + " See paragraph 4 for the referral route.",
+                 body[2].replace("together", "together12"), body[3], body[4]]
+    new_texts = [body[0], TEXTS["g"], body[1] + " See paragraph 5 for the referral route.",
+                 body[2].replace("together", "together13"), body[3].replace("greater", "serious"), body[4]]
+    old = [para(i, i + 1, "a", text=t) for i, t in enumerate(old_texts)]
+    new = [para(i, i + 1, "a", text=t) for i, t in enumerate(new_texts)]
+    return old, new
+
+
+def test_renumbered_reference_footnote_number_rewording_and_insertion_are_told_apart():
+    old, new = edition_pair()
+    result = align(old, new, fake_encode)
+    assert sorted(kinds(result)) == sorted([
+        ("unchanged", ("1",), ("1",)), ("new", (), ("2",)), ("renumbered", ("2",), ("3",)),
+        ("footnote", ("3",), ("4",)), ("reworded", ("4",), ("5",)), ("unchanged", ("5",), ("6",))])
+    assert {k: v for k, v in result.counts().items() if v} == {"unchanged": 2, "new": 1, "renumbered": 1,
+                                                              "footnote": 1, "reworded": 1}
+    ref = next(c for c in result.changes if c.kind == "renumbered")
+    assert [(s.op, s.text.strip()) for s in ref.diff if s.op != "same"] == [("del", "4"), ("ins", "5")]
+
+
+def test_a_changed_number_that_is_no_reference_or_marker_is_a_rewording():
+    text = "Staff record the concern within 3 days and tell the designated lead."
+    old, new = [para(0, 1, "a", text=text)], [para(0, 1, "a", text=text.replace("3 days", "5 days"))]
+    assert kinds(align(old, new, fake_encode)) == [("reworded", ("1",), ("1",))]
+
+
+def test_ligatures_hyphenation_and_markers_glued_to_words_are_not_rewordings():
+    from index.diff_text import number_change, skeleton
+
+    assert normalise("the \ufb01rst safe- guarding lead") == normalise("the first safeguarding lead")
+    a, b = normalise("checks under the Human Rights Act 199823 apply."), normalise("checks under the Human Rights Act 199824 apply.")
+    assert skeleton(a) == skeleton(b) and number_change(a, b) == "footnote"
+    a, b = normalise("see paragraphs 12 and 14 to 16"), normalise("see paragraphs 13 and 15 to 17")
+    assert number_change(a, b) == "renumbered"
+
+
+def test_misread_sections_do_not_make_moves():
+    """An old edition whose headings are junk (a structure-tree outline): the order of the
+    paragraphs decides, so only the paragraph that left its place is moved."""
+    old = [para(i, i + 1, k, section=f"Figure > \u2022 > {i}") for i, k in enumerate("abcdef")]
+    new = [para(0, 1, "a"), para(1, 2, "b"), para(2, 3, "d"), para(3, 4, "e", section="S2"),
+           para(4, 5, "f", section="S2"), para(5, 6, "c", section="S2")]
+    got = kinds(align(old, new, fake_encode))
+    assert sorted(got) == sorted([("unchanged", ("1",), ("1",)), ("unchanged", ("2",), ("2",)),
+                                  ("unchanged", ("4",), ("3",)), ("unchanged", ("5",), ("4",)),
+                                  ("unchanged", ("6",), ("5",)), ("moved", ("3",), ("6",))])
+
+
 def test_word_diff_rejoins_both_texts():
     old, new = "The lead records the referral today.", "The designated lead logs the referral today, in full."
     segs = word_diff(old, new)
@@ -175,6 +229,35 @@ def test_generated_editions_align_exactly_through_real_ingestion(tmp_path):
     assert {k for k, v in scores.items() if v["gold"]} == {"unchanged", "reworded", "moved", "split", "new",
                                                            "removed"}
     assert worst(scores) == 1.0, scores
+
+
+def test_number_only_changes_through_real_ingestion(tmp_path):
+    """Two generated PDF editions: a paragraph inserted at the start renumbers everything, so a
+    "See paragraph N" reference is renumbered; one footnote number glued to a word changes and
+    one paragraph is reworded. Each is reported as its own kind, and nothing else changes."""
+    import copy
+
+    from evals.editions import Para as Source
+    from evals.editions import _render, first_edition
+
+    old = first_edition(2, 2, 3, seed=5)
+    target = old[1].sections[1].paras[2]  # printed as paragraph 12 in the old edition
+    old[1].sections[1].paras[0].sentences.append("See paragraph 12 for the escalation route.")
+    old[0].sections[1].paras[1].sentences[0] += " under the Children Act 19894"
+    new = copy.deepcopy(old)
+    new[0].sections[0].paras.insert(0, Source("added", ["Every school publishes its safeguarding policy online."]))
+    new[1].sections[1].paras[0].sentences[-1] = "See paragraph 13 for the escalation route."
+    new[0].sections[1].paras[1].sentences[0] = new[0].sections[1].paras[1].sentences[0].replace("19894", "19895")
+    new[1].sections[0].paras[1].sentences.append("Records are kept for six years.")
+    old_at, new_at = _render(old, tmp_path / "old.pdf", "First"), _render(new, tmp_path / "new.pdf", "Second")
+    assert old_at[target.uid][0] == "12" and new_at[target.uid][0] == "13"
+    before = paragraphs_from_chunks(ingest_file(tmp_path / "old.pdf").chunks)
+    result = align(before, paragraphs_from_chunks(ingest_file(tmp_path / "new.pdf").chunks), fake_encode)
+    assert len([p for p in before if p.label]) == 12
+    changed = [k for k in kinds(result) if k[0] != "unchanged"]
+    assert sorted(changed) == sorted([("new", (), ("1",)), ("renumbered", ("10",), ("11",)),
+                                      ("footnote", ("5",), ("6",)), ("reworded", ("8",), ("9",))])
+    assert result.counts()["unchanged"] == len(before) - 3
 
 
 def test_view_escapes_corpus_text():

@@ -20,8 +20,11 @@ from rich.table import Table
 from wtkb import sanitize
 from wtkb.cli_base import IndexOpt, ModelOpt, app, fail, friendly_errors, out, safe, safe_json, settings_or_fail
 
-SHORT = {"unchanged": "same", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
+SHORT = {"unchanged": "same", "renumbered": "ref no.", "footnote": "fn no.", "reworded": "reworded", "moved": "moved", "split": "split", "merged": "merged",
          "new": "new", "removed": "removed"}
+
+
+HEADING = {"renumbered": "renumbered reference", "footnote": "footnote number"}
 
 
 def _doc_label(kb, doc_id: str) -> str:
@@ -47,7 +50,7 @@ def change_heading(change, old_label: str, new_label: str) -> str:
         o, n = change.old[0], change.new[0]
         text += f" (was Ch {o.chapter} \u203a {o.section or o.chapter_title}; now Ch {n.chapter} \u203a " \
                 f"{n.section or n.chapter_title})"
-    return f"{change.kind}: {text}"
+    return f"{HEADING.get(change.kind, change.kind)}: {text}"
 
 
 def _selected(alignment, only: str | None, chapter: str | None):
@@ -200,8 +203,9 @@ def diff(
     new_id: Annotated[Optional[str], typer.Argument(help="Newer edition's document id.")] = None,
     chapter: Annotated[Optional[str], typer.Option("--chapter", help="Only this chapter (either edition's "
                        "number).")] = None,
-    only: Annotated[Optional[str], typer.Option("--only", help="Only these kinds, comma-separated: reworded, "
-                    "moved, split, merged, new, removed, unchanged. Default: every change.")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="Only these kinds, comma-separated: renumbered "
+                    "(a cross-reference number only), footnote (a footnote number only), reworded, moved, split, "
+                    "merged, new, removed, unchanged. Default: every change.")] = None,
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Machine-readable output.")] = False,
     md: Annotated[Optional[Path], typer.Option("--md", help="Write the changes to this Markdown file.")] = None,
     docx: Annotated[Optional[Path], typer.Option("--docx", help="Write the changes to this Word file.")] = None,

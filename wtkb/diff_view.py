@@ -30,7 +30,8 @@ from wtkb import sanitize
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 PAGE_SIZE = 25
-LABELS = {"unchanged": "Unchanged", "reworded": "Reworded", "moved": "Moved", "split": "Split in two",
+LABELS = {"unchanged": "Unchanged", "renumbered": "Renumbered reference", "footnote": "Footnote number",
+          "reworded": "Reworded", "moved": "Moved", "split": "Split in two",
           "merged": "Merged", "new": "New", "removed": "Removed"}
 
 
