@@ -216,5 +216,21 @@ def _typeset_sections(w: _Writer, chapter: int, half: int) -> None:
         w.heading(NUMBERED_SECTION, size=11, chapter=False)
 
 
+def figure_list(path: Path) -> dict:
+    """6 pages: a contents page, then a "Table of figures" page, then the first
+    bookmark on page 4. The list of figures is contents too."""
+    w = _Writer("Guidance with a list of figures")
+    w.page()
+    w.contents([("Chapter 1: Planning", 4), ("Chapter 2: Reviewing", 5)])
+    w.page()
+    w.contents([("Figure 1: The planning cycle", 4), ("Figure 2: Who reviews what", 5)], title="Table of figures")
+    for title in ("Chapter 1: Planning", "Chapter 2: Reviewing"):
+        w.page()
+        w.bookmark(title)
+        w.heading(title)
+        w.paragraphs(4)
+    return w.save(path)
+
+
 BUILDERS = {"late_contents": late_contents, "contents_and_annex": contents_and_annex,
-            "annex_contents": annex_contents, "structure_tree": structure_tree}
+            "annex_contents": annex_contents, "structure_tree": structure_tree, "figure_list": figure_list}

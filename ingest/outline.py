@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 ENTRY = re.compile(r"^(?P<title>.*?[A-Za-z)\]'\"?].*?)\s*(?:\.{2,}|…+|\t)?\s*(?P<page>\d{1,4})$")
 MAX_ENTRY_CHARS = 300  # a contents entry is one short line; longer lines are body text (and never regex-scanned)
 CONTENTS_TITLE = re.compile(r"^(table of )?contents$", re.I)
+FIGURE_ENTRY = re.compile(r"^(figure|table|diagram|box|chart)\s+\d", re.I)
+# A list at the front that is part of the contents: "Table of figures", "List of tables".
+LIST_TITLE = re.compile(r"^(table of |list of )?(contents|figures|tables|illustrations|diagrams|boxes)$", re.I)
 MAX_WRAP = 3  # a title printed over more lines than this is not a heading
 
 # When bookmarks are navigation. A tagged PDF may carry a dump of its structure
@@ -166,7 +169,7 @@ def front_limit(page_count: int) -> int:
 def _is_contents_page(texts: list[Line], page_count: int) -> bool:
     """Most lines are entries ending in a page number that rises and stays in range, or it is titled "Contents"."""
     entries = _entry_lines(texts)
-    titled = any(CONTENTS_TITLE.match(ln.text.strip()) for ln in texts[:3])
+    titled = any(LIST_TITLE.match(ln.text.strip()) for ln in texts[:3])
     numbers = [int(entry(ln.text).group("page")) for ln in entries]
     rising = sum(1 for a, b in zip(numbers, numbers[1:]) if b >= a) >= 0.8 * max(1, len(numbers) - 1)
     plausible = all(n <= page_count + 5 for n in numbers)
@@ -227,7 +230,7 @@ def contents_entries(lines: list[Line], pages: set[int]) -> list[Heading]:
         if ln.page not in pages:
             continue
         text = ln.text.strip()
-        if CONTENTS_TITLE.match(text) or re.fullmatch(r"[\d\s]+", text):
+        if LIST_TITLE.match(text) or re.fullmatch(r"[\d\s]+", text):
             continue
         m = entry(text)
         if not m:
@@ -237,7 +240,7 @@ def contents_entries(lines: list[Line], pages: set[int]) -> list[Heading]:
             continue
         title = " ".join(buf + [re.sub(r"[.\s…]+$", "", m.group("title"))]).strip()
         buf = []
-        if title:
+        if title and not FIGURE_ENTRY.match(title):  # a list of figures names captions, not headings
             out.append(Heading(0, title, int(m.group("page")), source="contents"))
     return out
 

@@ -67,6 +67,15 @@ def test_structure_tree_bookmarks_give_way_to_the_printed_contents(tmp_path):
     assert " ".join(c.text for c in result.chunks).count(BOX_LABEL) == 3
 
 
+def test_a_list_of_figures_after_the_contents_is_part_of_it(tmp_path):
+    BUILDERS["figure_list"](tmp_path / "figures.pdf")
+    result = ingest_file(tmp_path / "figures.pdf")
+    assert min(c.pages[0] for c in result.chunks) == 4
+    assert not any("planning cycle" in c.text for c in result.chunks)
+    printed = "Contents Chapter Planning Chapter Reviewing Table of figures Figure The planning cycle Figure Who reviews what"
+    assert result.coverage["lost"] == 0 and result.coverage["removed"]["contents list"] == len(printed.split())
+
+
 def _h(title: str, page: int, depth: int = 0) -> Heading:
     return Heading(depth, title, page)
 
