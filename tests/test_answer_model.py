@@ -74,3 +74,14 @@ def test_hits_beyond_the_reranked_candidates_keep_valid_scores(kb):
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True) and [h.rank for h in result.hits] == list(range(1, len(scores) + 1))
     json.dumps(result.to_dict(), allow_nan=False)  # no infinities in the JSON contract
+
+
+def test_the_first_block_is_the_answering_paragraph_cited_by_its_own_label(kb):
+    """Issue 18: chunk p10-11 holds two paragraphs; the block quotes paragraph 10 alone and cites it."""
+    result = index.answer(kb, "how many days does the authority have to tell the review panel?")
+    first = result.key_points[0]
+    assert first.chunk_id == "sample-guidance:p10-11" and first.citation.paragraphs == ("10",)
+    assert "para 10" in first.citation.label and "paras 10" not in first.citation.label
+    assert first.text in next(h.chunk.text for h in result.hits if h.chunk.chunk_id == first.chunk_id)
+    assert first.highlight == "" or first.highlight in first.text
+    assert result.confidence in (index.ANSWERED, index.UNCERTAIN) and result.urgent is None
