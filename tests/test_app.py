@@ -113,7 +113,9 @@ def test_asking_shows_key_points_with_citations_and_passages(at):
     assert not any("Chapter: " in c.value for c in at.caption)
     assert not any("similarity" in b.label.lower() for b in at.get("badge") if hasattr(b, "label"))
     # The key-point sentence is highlighted inside its passage.
-    assert any(m.value.startswith(":orange-background[**When a child is seriously harmed") for m in at.markdown)
+    # (The passage now prints its paragraph label, "10. ", where paragraph 10 starts.)
+    assert any(re.match(r":orange-background\[\*\*(10\\\. )?When a child is seriously harmed", m.value)
+               for m in at.markdown)
     assert len([b for b in at.button if b.label == "Add to excerpts"]) == len(labels(at)) == 5
     # The examples fold away once a question is asked; the question is remembered.
     assert at.session_state.recent == [REVIEW_Q]
@@ -501,7 +503,7 @@ def excerpts(built):
     note = next(c for c in kb.chunks if c.meta.kind == "notes" and c.meta.doc_id == "note-sample")
     hostile = next(c for c in kb.chunks if c.meta.doc_id == "note-hostile")
     top = result.hits[0].chunk
-    items = [export.excerpt_from_chunk(top, REVIEW_Q, [kp.text for kp in result.key_points
+    items = [export.excerpt_from_chunk(top, REVIEW_Q, [kp.highlight or kp.text for kp in result.key_points
                                                        if kp.chunk_id == top.chunk_id],
                                        note="Ask the group who notifies the panel."),
              export.excerpt_from_chunk(note),
@@ -521,7 +523,8 @@ def test_markdown_export_has_citations_and_references(excerpts):
     assert re.search(r"^Citation: " + re.escape(top["label"]) + r" \[1\]", md, re.M)
     assert "Ask the group who notifies the panel." in md
     # The matched sentence is kept, in bold, inside the quote; no stray "\\>" in section paths.
-    assert "> **When a child is seriously harmed" in md
+    # (The passage prints its paragraph label, escaped as "10\\. ", where paragraph 10 starts.)
+    assert re.search(r"^> \*\*(10\\\. )?When a child is seriously harmed", md, re.M)
     assert "\\>" not in md
     refs = md.split("## References", 1)[1]
     assert refs.strip().startswith(f"1. {top['label']}")

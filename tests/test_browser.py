@@ -103,12 +103,15 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
                 copy.click()
                 assert page.evaluate("navigator.clipboard.readText()").endswith(FIRST_LABEL_END)
                 page.screenshot(path=str(ARTIFACTS / "app.png"))
-                # A citation marker jumps to its passage: the last key point's marker, in a short
-                # viewport so that its passage starts out of view.
-                page.set_viewport_size({"width": 1280, "height": 600})
+                # A citation marker jumps to its passage: the last answer block's marker, in a
+                # viewport short enough that its passage starts out of view. (Since issue 18 a
+                # second block appears only when it scores close to the first, so the last marker
+                # may well be passage 1's.)
+                page.set_viewport_size({"width": 1280, "height": 420})
                 markers = answer.locator('a[href^="#passage-"]:not([aria-label="Link to heading"])')
                 href = markers.last.get_attribute("href")
-                assert href and href != "#passage-1", href
+                assert href and href.startswith("#passage-"), href
+                markers.last.scroll_into_view_if_needed()
                 target = page.locator(href)
                 expect(target).not_to_be_in_viewport()
                 markers.last.click()
@@ -116,11 +119,12 @@ def test_end_to_end_in_chromium(chromium, built, tmp_path):
                 page.set_viewport_size({"width": 1280, "height": 1800})
                 first.get_by_role("button", name="Add to excerpts").click()
                 expect(first.get_by_role("button", name="In your excerpts")).to_be_visible(timeout=TIMEOUT_MS)
-                # "Copy answer" copies the key points, each with its citation.
+                # "Copy answer" copies the answer blocks, each with its citation.
                 answer.get_by_role("button", name="Copy the key points with their citations").click()
                 copied = page.evaluate("navigator.clipboard.readText()")
                 assert copied.startswith(f"Question: {FIRST_Q}\n\n1. ") and "five working days" in copied, copied
-                assert FIRST_LABEL_END + ")" in copied, copied
+                # Each block is cited by its own paragraph (issue 18), not by the whole passage.
+                assert "Notifying an incident \u00b7 para 10 \u00b7 p. 6)" in copied, copied
 
                 # Warm: press Ask/Enter → answer on screen, median of three questions.
                 warm = [ask(page, q) for q in WARM_QS]

@@ -54,7 +54,9 @@ def test_reload_and_answer_with_citation(built):
     assert top.chunk.chunk_id == "sample-guidance:p10-11"
     assert top.chunk.paragraphs == ("10", "11") and top.chunk.pages == (6, 6)
     assert "five working days" in result.key_points[0].text
-    assert result.key_points[0].citation.label.endswith("Notifying an incident \u00b7 paras 10\u201311 \u00b7 p. 6")
+    # The answer block cites its own paragraph (issue 18), the passage both of its paragraphs.
+    assert result.key_points[0].citation.label.endswith("Notifying an incident \u00b7 para 10 \u00b7 p. 6")
+    assert index.citation(top.chunk)["label"].endswith("Notifying an incident \u00b7 paras 10\u201311 \u00b7 p. 6")
     d = result.to_dict()
     assert set(d) >= {"query", "answer", "hits", "timings_ms"}
     assert set(d["answer"]) >= {"key_points", "abstained"}
