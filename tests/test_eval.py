@@ -322,3 +322,18 @@ def test_a_report_written_before_the_shared_machine_record_still_names_its_machi
     text = index.EvalReport.from_json(json.dumps(old)).to_markdown()
     assert "Machine: 2 cores (Test CPU)" in text and "load average 1.5 at start" in text
     assert "None cores" not in text and "None GiB" not in text
+
+
+def test_the_report_states_the_three_outcomes_when_the_run_measured_them():
+    """report.md says how often in-scope questions came back uncertain or refused and how often
+    out-of-scope ones were answered outright (issue 18's targets); a report from before graded
+    confidence has no such line rather than a line of None."""
+    from index.evaluation.report_md import _answer_extras
+
+    shipped = {"answer_above": 1.11, "in_scope_uncertain": 0.15, "wrongly_refused": 0.0,
+               "out_of_scope_answered": 1 / 7, "blocks_shown": 0.97, "paragraph_top3": 0.8667}
+    line = " ".join(_answer_extras({"at_shipped": shipped}))
+    assert "uncertain **0.150**" in line and "refused **0.000**" in line
+    assert "answered outright **0.143**" in line and "right paragraph among the top 3 0.867" in line
+    older = {"at_shipped": {"refuse_below": -9.69, "key_point_min": -6.6}}
+    assert not any("Graded confidence" in x for x in _answer_extras(older))

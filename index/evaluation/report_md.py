@@ -117,6 +117,8 @@ def _answer_extras(sec: dict) -> list[str]:
               f"top 3 **{fmt(a['answer_top3'])}**, right paragraph cited **{fmt(a['right_paragraph_cited'])}**, "
               f"key fact in the key points {fmt(a['key_fact_in_key_points'])}"
               + (f"; plain LlamaIndex, answer in its top 3: **{fmt(llama)}**." if llama is not None else ".")]
+    if "in_scope_uncertain" in a:
+        L += ["", _confidence_line(a)]
     r = sec.get("ranking")
     if r:
         L += ["", f"Ranking of the answer's passages (cross-encoder over the top "
@@ -126,6 +128,17 @@ def _answer_extras(sec: dict) -> list[str]:
               f"{fmt(r['previous']['mrr@10'])}; answer in top 3 {fmt(r['answer']['hit@3'])} vs "
               f"{fmt(r['previous']['hit@3'])}."]
     return L
+
+
+def _confidence_line(a: dict) -> str:
+    """The three outcomes a practitioner sees, at the shipped settings: what share of
+    in-scope questions came back uncertain or refused, and of out-of-scope ones answered."""
+    para = (f"; right paragraph among the top 3 {fmt(a['paragraph_top3'])}" if a.get("paragraph_top3") is not None
+            else "")
+    return (f"Graded confidence (shipped settings, answered above {a['answer_above']}): in-scope questions "
+            f"uncertain **{fmt(a['in_scope_uncertain'])}**, refused **{fmt(a['wrongly_refused'])}**; "
+            f"out-of-scope questions answered outright **{fmt(a['out_of_scope_answered'])}**; answer blocks shown "
+            f"per in-scope question {fmt(a['blocks_shown'], 2)}{para}.")
 
 
 def _answers(r: EvalReport) -> list[str]:
