@@ -62,7 +62,9 @@ def show_answer(kb: index.KnowledgeBase, res: index.Answer, filters: index.Filte
             st.info(escape_md(message))
         notes = [h for h in res.hits if h.chunk.meta.is_note]
         if notes:
-            lead = (NOTES_ONLY + " ") if not has_official(kb) else ""
+            # Only when every passage shown is a note: a real document added by hand (Not verified)
+            # among them is the guidance itself, and saying otherwise would be false.
+            lead = (NOTES_ONLY + " ") if len(notes) == len(res.hits) else ""
             st.caption(":material/edit_note: " + lead + f"Passages marked *{index.BADGES[index.NOTE]}* are our "
                        "own summaries: check the official chapter they name before relying on them.")
         terms_caption(res.terms, "Terms in your question:")
