@@ -12,20 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.coverage import page_ranges
 from ingest.records import is_note_kind
 
 from .cite import BADGES, provenance
-
-
-def _ranges(pages: list[int], most: int = 6) -> str:
-    """"3-8, 12" for [3, 4, 5, 6, 7, 8, 12]; at most ``most`` runs."""
-    runs: list[list[int]] = []
-    for p in pages:
-        if runs and p == runs[-1][1] + 1:
-            runs[-1][1] = p
-        else:
-            runs.append([p, p])
-    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:most]) + (", …" if len(runs) > most else "")
 
 
 @dataclass(frozen=True)
@@ -69,7 +59,7 @@ class SourceEntry:
             return ""
         removed = ", ".join(f"{rule} {n:,}" for rule, n in (c.get("removed") or {}).items())
         pages = sorted(int(p) for p in (c.get("lost_pages") or {}))
-        lost = f"; lost {c.get('lost', 0):,}" + (f" (pages {_ranges(pages)})" if pages else "") if c.get("lost") else ""
+        lost = f"; lost {c.get('lost', 0):,}" + (f" (pages {page_ranges(pages)})" if pages else "") if c.get("lost") else ""
         return (f"{float(c.get('accounted', 0)):.2%} of {int(c['words']):,} words accounted for: "
                 f"{float(c.get('share_kept', 0)):.1%} indexed" + (f"; removed: {removed}" if removed else "") + lost)
 
